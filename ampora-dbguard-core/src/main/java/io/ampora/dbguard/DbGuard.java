@@ -1,0 +1,581 @@
+package io.ampora.dbguard;
+
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.ConnectionInfo;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.internal.CheckRunner;
+import io.ampora.dbguard.internal.ConnectionInfos;
+import io.ampora.dbguard.internal.SecretMasker;
+import io.ampora.dbguard.internal.UrlDataSource;
+import io.ampora.dbguard.report.Report;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: runs the runbook's checks against a PostgreSQL database and says what is wrong,
+ * with the evidence and the fix.
+ *
+ * <pre>{@code
+ * DbGuard guard = DbGuard.builder()
+ *         .dataSource(dataSource)
+ *         .applicationName("orders-service")
+ *         .build();
+ * guard.verifyOrFail();          // at startup: throws with the readable list of what failed
+ * Report report = guard.report(); // any time: every check, for a readiness endpoint or a log
+ * }</pre>
+ *
+ * <p>A guard is immutable and thread-safe; build it once. Every check runs in its own read-only
+ * transaction with local timeouts, concurrently on at most {@link Builder#maxConcurrency(int)} sessions;
+ * a check that hangs is cut off at its budget and the whole report at its deadline, so a broken database
+ * can never hang the caller for longer than {@link Builder#deadline(Duration)} plus a small margin.
+ */
+public final class DbGuard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DbGuard.class);
+
+    private final List<DatabaseCheck> checks;
+    private final CheckRunner runner;
+    private final SecretMasker masker;
+    private final boolean unknownIsFailure;
+    private final GuardOptions options;
+
+    private DbGuard(List<DatabaseCheck> checks, CheckRunner runner, SecretMasker masker, boolean unknownIsFailure,
+                    GuardOptions options) {
+        this.checks = checks;
+        this.runner = runner;
+        this.masker = masker;
+        this.unknownIsFailure = unknownIsFailure;
+        this.options = options;
+    }
+
+    /** @return a builder; set at least a DataSource or a JDBC URL */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Every check found on the classpath through {@link ServiceLoader}, in a stable order (by runbook
+     * section, then id).
+     *
+     * @return the checks
+     */
+    public static List<DatabaseCheck> discoverChecks() {
+        List<DatabaseCheck> found = new ArrayList<>();
+        ServiceLoader.load(DatabaseCheck.class, DbGuard.class.getClassLoader()).forEach(found::add);
+        found.sort((a, b) -> a.runbook() != b.runbook() ? a.runbook().compareTo(b.runbook()) : a.id().compareTo(b.id()));
+        return found;
+    }
+
+    /** @return the checks this guard runs, in report order */
+    public List<DatabaseCheck> checks() {
+        return checks;
+    }
+
+    /** @return the options handed to checks (application name, production flag, masked connection info) */
+    public GuardOptions options() {
+        return options;
+    }
+
+    /**
+     * Runs every configured check. Never throws for a database or check problem: an unreachable database
+     * is a FAIL of {@code connectivity}, a check that cannot tell is UNKNOWN.
+     *
+     * @return the report
+     */
+    public Report report() {
+        return runner.run(checks);
+    }
+
+    /**
+     * Runs the configured checks whose ids are given.
+     *
+     * @param ids check ids; each must be one of {@link #checks()}
+     * @return the report
+     * @throws IllegalArgumentException naming the unknown id and the valid ones
+     */
+    public Report report(Collection<String> ids) {
+        Map<String, DatabaseCheck> byId = byId(checks);
+        List<DatabaseCheck> selected = new ArrayList<>();
+        for (String id : ids) {
+            DatabaseCheck c = byId.get(id);
+            if (c == null) {
+                throw new IllegalArgumentException("Unknown check id '" + id + "'; this guard runs: " + byId.keySet());
+            }
+            selected.add(c);
+        }
+        return runner.run(selected);
+    }
+
+    /**
+     * Runs the startup-critical checks and throws when one fails; call it before the application serves
+     * traffic or migrates. UNKNOWN fails too when the guard is built with {@code unknownIsFailure(true)}.
+     *
+     * @return the report, when nothing failed (warnings are logged)
+     * @throws DbGuardVerificationException listing every failure with its evidence and the fix
+     */
+    public Report verifyOrFail() {
+        Report report = runner.run(checks.stream().filter(DatabaseCheck::startupCritical).toList());
+        List<CheckResult> failed = report.checks().stream()
+                .filter(r -> r.status() == CheckStatus.FAIL || (unknownIsFailure && r.status() == CheckStatus.UNKNOWN))
+                .toList();
+        if (!failed.isEmpty()) {
+            throw new DbGuardVerificationException(report, failed);
+        }
+        for (CheckResult r : report.checks()) {
+            if (r.status() == CheckStatus.WARN || r.status() == CheckStatus.UNKNOWN) {
+                LOG.warn("Database check {} is {}: {} {}", r.checkId(), r.status(), r.summary(), r.remediation());
+            }
+        }
+        LOG.info("Database verified in {} ms: {}", report.duration().toMillis(), report.status());
+        return report;
+    }
+
+    /**
+     * Masks secrets in a text with the same rules the guard applies to its reports: use it for any
+     * message built from connection details.
+     *
+     * @param text the text
+     * @return the text without passwords
+     */
+    public String mask(String text) {
+        return masker.mask(text);
+    }
+
+    private static Map<String, DatabaseCheck> byId(List<DatabaseCheck> checks) {
+        Map<String, DatabaseCheck> map = new LinkedHashMap<>();
+        checks.forEach(c -> map.put(c.id(), c));
+        return map;
+    }
+
+    /**
+     * Configures a {@link DbGuard}; {@link #build()} validates everything and names what is wrong.
+     * Defaults: every check on the classpath, check timeout 5s, connect timeout 5s, report deadline 15s,
+     * 2 concurrent sessions, UNKNOWN does not fail.
+     */
+    public static final class Builder {
+        private DataSource dataSource;
+        private String jdbcUrl;
+        private String user;
+        private String password;
+        private final Properties properties = new Properties();
+        private DataSource replicaDataSource;
+        private String applicationName;
+        private boolean production;
+        private List<DatabaseCheck> checks;
+        private final List<DatabaseCheck> added = new ArrayList<>();
+        private final Set<String> only = new LinkedHashSet<>();
+        private final Set<String> excluded = new LinkedHashSet<>();
+        private final Map<String, Object> settings = new LinkedHashMap<>();
+        private Duration checkTimeout = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration deadline = Duration.ofSeconds(15);
+        private int maxConcurrency = 2;
+        private boolean unknownIsFailure;
+        private Clock clock = Clock.systemUTC();
+        private final List<String> secrets = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /**
+         * The application's DataSource (a pool is fine: the guard borrows a session per check and returns
+         * it unchanged). Mutually exclusive with {@link #jdbcUrl(String)}.
+         *
+         * @param value the DataSource
+         * @return this builder
+         */
+        public Builder dataSource(DataSource value) {
+            this.dataSource = value;
+            return this;
+        }
+
+        /**
+         * Connect with a JDBC URL instead of a DataSource, through pgjdbc without a pool. The URL is
+         * shown masked in reports, and lets the {@code tls} check read the client's SSL settings.
+         *
+         * @param value a {@code jdbc:postgresql:} URL
+         * @return this builder
+         */
+        public Builder jdbcUrl(String value) {
+            this.jdbcUrl = value;
+            return this;
+        }
+
+        /**
+         * @param value the user for {@link #jdbcUrl(String)}
+         * @return this builder
+         */
+        public Builder user(String value) {
+            this.user = value;
+            return this;
+        }
+
+        /**
+         * The password for {@link #jdbcUrl(String)}; it never appears in a report, log or exception.
+         *
+         * @param value the password
+         * @return this builder
+         */
+        public Builder password(String value) {
+            this.password = value;
+            return this;
+        }
+
+        /**
+         * A pgjdbc connection property for {@link #jdbcUrl(String)} (e.g. {@code sslmode}).
+         *
+         * @param name  the property
+         * @param value its value
+         * @return this builder
+         */
+        public Builder connectionProperty(String name, String value) {
+            properties.setProperty(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * The read replica the application reads from (the runbook's {@code ConnectionStrings:AmporaRead});
+         * replica checks are skipped without it.
+         *
+         * @param value the replica's DataSource
+         * @return this builder
+         */
+        public Builder replicaDataSource(DataSource value) {
+            this.replicaDataSource = value;
+            return this;
+        }
+
+        /**
+         * The {@code application_name} the application's own sessions carry, so that checks can tell them
+         * apart from others (a forgotten psql holding a lock gets "terminate it", the application's own
+         * session gets "capture the query").
+         *
+         * @param value the application name
+         * @return this builder
+         */
+        public Builder applicationName(String value) {
+            this.applicationName = value;
+            return this;
+        }
+
+        /**
+         * Whether this is production: insecure settings that are warnings elsewhere fail here.
+         *
+         * @param value {@code true} for production
+         * @return this builder
+         */
+        public Builder production(boolean value) {
+            this.production = value;
+            return this;
+        }
+
+        /**
+         * Replaces the discovered checks with exactly these.
+         *
+         * @param value the checks
+         * @return this builder
+         */
+        public Builder checks(Collection<? extends DatabaseCheck> value) {
+            this.checks = new ArrayList<>(value);
+            return this;
+        }
+
+        /**
+         * Adds a check to the discovered (or given) ones, e.g. a pool check bound to a pool instance.
+         *
+         * @param check the check
+         * @return this builder
+         */
+        public Builder addCheck(DatabaseCheck check) {
+            added.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        /**
+         * Runs only the checks with these ids.
+         *
+         * @param ids check ids
+         * @return this builder
+         */
+        public Builder only(Collection<String> ids) {
+            only.addAll(ids);
+            return this;
+        }
+
+        /**
+         * Leaves out the checks with these ids.
+         *
+         * @param ids check ids
+         * @return this builder
+         */
+        public Builder exclude(Collection<String> ids) {
+            excluded.addAll(ids);
+            return this;
+        }
+
+        /**
+         * Overrides a check's setting: {@code set("connection-headroom.warnPercent", "50")}. Values are
+         * text in the setting's form ({@code 500ms}, {@code 5s}, {@code 512MB}, {@code 80}) or a value of
+         * its type; {@link #build()} parses and validates them.
+         *
+         * @param checkIdDotKey the check id and setting name joined by a dot
+         * @param value         the value
+         * @return this builder
+         */
+        public Builder set(String checkIdDotKey, Object value) {
+            settings.put(Objects.requireNonNull(checkIdDotKey, "setting"), value);
+            return this;
+        }
+
+        /**
+         * Each check's time budget; its session's {@code statement_timeout}.
+         *
+         * @param value a positive duration, at most the deadline
+         * @return this builder
+         */
+        public Builder checkTimeout(Duration value) {
+            this.checkTimeout = value;
+            return this;
+        }
+
+        /**
+         * How long the first connection to each server may take before {@code connectivity} reports a timeout.
+         *
+         * @param value a positive duration, at most the deadline
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        /**
+         * The budget of a whole report; checks still running then are reported UNKNOWN.
+         *
+         * @param value a positive duration
+         * @return this builder
+         */
+        public Builder deadline(Duration value) {
+            this.deadline = value;
+            return this;
+        }
+
+        /**
+         * How many checks run at once, so how many sessions the guard holds at most.
+         *
+         * @param value 1 to 32
+         * @return this builder
+         */
+        public Builder maxConcurrency(int value) {
+            this.maxConcurrency = value;
+            return this;
+        }
+
+        /**
+         * Whether UNKNOWN counts as FAIL in the report's status and in {@link DbGuard#verifyOrFail()}.
+         *
+         * @param value {@code true} to fail when a check cannot tell
+         * @return this builder
+         */
+        public Builder unknownIsFailure(boolean value) {
+            this.unknownIsFailure = value;
+            return this;
+        }
+
+        /**
+         * The clock checks read time from.
+         *
+         * @param value the clock
+         * @return this builder
+         */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * A secret to mask wherever it appears (the guard already masks the passwords it is given and
+         * those of pgjdbc DataSources).
+         *
+         * @param value the secret
+         * @return this builder
+         */
+        public Builder secret(String value) {
+            if (value != null && !value.isEmpty()) {
+                secrets.add(value);
+            }
+            return this;
+        }
+
+        /**
+         * Validates the configuration and builds the guard.
+         *
+         * @return the guard
+         * @throws DbGuardConfigurationException naming the wrong setting, what was given and what is allowed
+         */
+        public DbGuard build() {
+            List<String> allSecrets = new ArrayList<>(secrets);
+            allSecrets.add(password);
+            allSecrets.add(properties.getProperty("password"));
+            allSecrets.add(ConnectionInfos.passwordOf(jdbcUrl));
+            allSecrets.add(ConnectionInfos.passwordOf(dataSource));
+            allSecrets.add(ConnectionInfos.passwordOf(replicaDataSource));
+            SecretMasker masker = SecretMasker.of(allSecrets.stream().filter(Objects::nonNull).toList());
+
+            DataSource primary = primary(masker);
+            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
+                    : ConnectionInfos.fromDataSource(dataSource, masker);
+            requirePositive("checkTimeout", checkTimeout);
+            requirePositive("connectTimeout", connectTimeout);
+            requirePositive("deadline", deadline);
+            if (checkTimeout.compareTo(deadline) > 0) {
+                throw new DbGuardConfigurationException("checkTimeout (" + checkTimeout + ") must not exceed deadline ("
+                        + deadline + "): a check could never finish within the report");
+            }
+            if (maxConcurrency < 1 || maxConcurrency > 32) {
+                throw new DbGuardConfigurationException("maxConcurrency must be 1 to 32, was " + maxConcurrency);
+            }
+            if (applicationName != null && applicationName.isBlank()) {
+                throw new DbGuardConfigurationException("applicationName must not be blank; leave it unset if unknown");
+            }
+            List<DatabaseCheck> selected = selectChecks();
+            Map<String, Map<String, Object>> resolved = resolveSettings(selected);
+            GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info,
+                    ConnectionInfos.fromDataSource(replicaDataSource, masker));
+            CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replicaDataSource, resolved, options,
+                    checkTimeout, connectTimeout, deadline, maxConcurrency, unknownIsFailure, clock, masker));
+            return new DbGuard(List.copyOf(selected), runner, masker, unknownIsFailure, options);
+        }
+
+        private DataSource primary(SecretMasker masker) {
+            if (dataSource != null && jdbcUrl != null) {
+                throw new DbGuardConfigurationException("Set either dataSource or jdbcUrl, not both");
+            }
+            if (dataSource != null) {
+                return dataSource;
+            }
+            if (jdbcUrl == null || jdbcUrl.isBlank()) {
+                throw new DbGuardConfigurationException(
+                        "No database: set dataSource(...) or jdbcUrl(\"jdbc:postgresql://host:5432/db\")");
+            }
+            if (!jdbcUrl.startsWith("jdbc:postgresql:") || org.postgresql.Driver.parseURL(jdbcUrl, new Properties()) == null) {
+                throw new DbGuardConfigurationException("jdbcUrl '" + masker.mask(jdbcUrl)
+                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
+            }
+            return new UrlDataSource(jdbcUrl, connectionProps());
+        }
+
+        private Properties connectionProps() {
+            Properties p = new Properties();
+            p.putAll(properties);
+            if (user != null) {
+                p.setProperty("user", user);
+            }
+            if (password != null) {
+                p.setProperty("password", password);
+            }
+            return p;
+        }
+
+        private static void requirePositive(String name, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new DbGuardConfigurationException(name + " must be a positive duration, was " + value);
+            }
+        }
+
+        private List<DatabaseCheck> selectChecks() {
+            List<DatabaseCheck> base = new ArrayList<>(checks != null ? checks : discoverChecks());
+            Set<String> addedIds = added.stream().map(DatabaseCheck::id).collect(Collectors.toSet());
+            base.removeIf(c -> addedIds.contains(c.id()));
+            base.addAll(added);
+            Map<String, DatabaseCheck> byId = new LinkedHashMap<>();
+            for (DatabaseCheck c : base) {
+                if (c.id() == null || !c.id().matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+                    throw new DbGuardConfigurationException("Check " + c.getClass().getName() + " has id '" + c.id()
+                            + "'; ids are kebab-case: lower-case letters and digits joined by dashes");
+                }
+                if (byId.put(c.id(), c) != null) {
+                    throw new DbGuardConfigurationException("Two checks share the id '" + c.id() + "'");
+                }
+            }
+            requireKnown("only", only, byId.keySet());
+            requireKnown("exclude", excluded, byId.keySet());
+            return base.stream()
+                    .filter(c -> only.isEmpty() || only.contains(c.id()))
+                    .filter(c -> !excluded.contains(c.id()))
+                    .toList();
+        }
+
+        private static void requireKnown(String what, Set<String> ids, Set<String> known) {
+            for (String id : ids) {
+                if (!known.contains(id)) {
+                    throw new DbGuardConfigurationException("Unknown check id '" + id + "' in " + what
+                            + "; valid ids: " + String.join(", ", new TreeMap<>(toMap(known)).keySet()));
+                }
+            }
+        }
+
+        private static Map<String, String> toMap(Set<String> keys) {
+            Map<String, String> m = new LinkedHashMap<>();
+            keys.forEach(k -> m.put(k, k));
+            return m;
+        }
+
+        private Map<String, Map<String, Object>> resolveSettings(List<DatabaseCheck> selected) {
+            Map<String, DatabaseCheck> byId = new TreeMap<>();
+            selected.forEach(c -> byId.put(c.id(), c));
+            Map<String, Map<String, Object>> resolved = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : settings.entrySet()) {
+                String qualified = e.getKey();
+                int dot = qualified.indexOf('.');
+                if (dot <= 0 || dot == qualified.length() - 1) {
+                    throw new DbGuardConfigurationException("Setting '" + qualified
+                            + "' must be written CHECK-ID.KEY, e.g. connection-headroom.warnPercent");
+                }
+                String id = qualified.substring(0, dot);
+                String key = qualified.substring(dot + 1);
+                DatabaseCheck check = byId.get(id);
+                if (check == null) {
+                    throw new DbGuardConfigurationException("Setting '" + qualified + "' names unknown check '" + id
+                            + "'; valid ids: " + String.join(", ", byId.keySet()));
+                }
+                CheckSetting<?> setting = check.settings().stream().filter(s -> s.name().equals(key)).findFirst()
+                        .orElseThrow(() -> new DbGuardConfigurationException("Check '" + id + "' has no setting '" + key
+                                + "'; its settings: " + describe(check.settings())));
+                try {
+                    resolved.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(key, setting.convert(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    throw new DbGuardConfigurationException("Setting '" + qualified + "': " + ex.getMessage(), ex);
+                }
+            }
+            return resolved;
+        }
+
+        private static String describe(List<CheckSetting<?>> settings) {
+            if (settings.isEmpty()) {
+                return "(none)";
+            }
+            return settings.stream().map(s -> s.name() + " (" + s.type().allowed() + ", default "
+                    + s.defaultValue() + ")").collect(Collectors.joining(", "));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.ampora.dbguard.check;
+
+import java.util.List;
+
+/**
+ * One diagnosis from the runbook, run against a live PostgreSQL: the SPI every check implements.
+ *
+ * <p>A check is a small class with a stable {@link #id()} (tools, configuration and the doctor's
+ * {@code --check} and {@code --set} refer to it), the {@link #runbook()} section it automates and a
+ * {@link #run(CheckContext)} that reads, never writes. Checks on the classpath are found with
+ * {@link java.util.ServiceLoader} (list them in {@code META-INF/services/io.ampora.dbguard.check.DatabaseCheck})
+ * and can also be added, removed or configured explicitly through {@code DbGuard.builder()}.
+ *
+ * <p>The runner hands each check its own read-only session with {@code statement_timeout} and
+ * {@code lock_timeout} set locally, cuts it off at its time budget and turns any exception into an
+ * {@link CheckStatus#UNKNOWN} result, so a check may simply let {@link java.sql.SQLException}s escape.
+ * Keep SQL in a resource named after the id next to the class ({@link Sql#load(Class, String)}).
+ */
+public interface DatabaseCheck {
+
+    /**
+     * The stable identifier, kebab-case, e.g. {@code blocking-locks}. Never renamed once released.
+     *
+     * @return the id
+     */
+    String id();
+
+    /**
+     * The runbook section this check automates.
+     *
+     * @return the section
+     */
+    RunbookSection runbook();
+
+    /**
+     * One sentence saying what the check detects, for usage messages and the README.
+     *
+     * @return the description
+     */
+    String description();
+
+    /**
+     * The thresholds and options a user may override by name.
+     *
+     * @return the settings with their defaults; empty by default
+     */
+    default List<CheckSetting<?>> settings() {
+        return List.of();
+    }
+
+    /**
+     * Whether {@code verifyOrFail()} runs this check at startup. Checks that only matter to a running
+     * service (slow queries, table bloat) return {@code false}.
+     *
+     * @return {@code true} by default
+     */
+    default boolean startupCritical() {
+        return true;
+    }
+
+    /**
+     * The server whose session this check gets.
+     *
+     * @return {@link Target#PRIMARY} by default
+     */
+    default Target target() {
+        return Target.PRIMARY;
+    }
+
+    /**
+     * Whether the check needs a database session. Checks that diagnose the connection itself or read
+     * application-side state (a pool, metrics) return {@code false} and run even when the database is
+     * unreachable.
+     *
+     * @return {@code true} by default
+     */
+    default boolean requiresConnection() {
+        return true;
+    }
+
+    /**
+     * Runs the check. It may throw: the runner reports any exception as {@link CheckStatus#UNKNOWN}
+     * with the reason.
+     *
+     * @param context the session, server facts, settings and clock for this run
+     * @return the result
+     * @throws Exception when the check cannot complete
+     */
+    CheckResult run(CheckContext context) throws Exception;
+}

@@ -1,0 +1,92 @@
+package io.ampora.dbguard.check;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a report knows about the server before any check runs, read once per report and per target.
+ *
+ * <p>Checks decide by feature, not by guessing: {@link #versionNum()} for catalog differences,
+ * {@link #extensions()} for installed extension versions (pg_stat_statements' columns follow its
+ * version), {@link #setting(String)} for configuration and {@link #canReadAllStats()} to know whether
+ * other sessions' queries are visible.
+ *
+ * @param versionNum      {@code server_version_num}, e.g. 170006
+ * @param version         {@code server_version}, e.g. "17.6"
+ * @param database        the current database
+ * @param currentUser     {@code current_user}
+ * @param sessionUser     {@code session_user}
+ * @param superuser       whether the current role is a superuser
+ * @param bypassRls       whether the current role has BYPASSRLS
+ * @param canReadAllStats whether the role sees other sessions' queries and states
+ *                        (superuser or member of {@code pg_read_all_stats}, part of {@code pg_monitor})
+ * @param monitor         whether the role is a member of {@code pg_monitor}
+ * @param inRecovery      whether the server is a standby ({@code pg_is_in_recovery()})
+ * @param settings        every {@code pg_settings} entry visible to the role: name to raw value
+ * @param extensions      installed extensions in this database: name to version
+ */
+public record ServerFacts(
+        int versionNum,
+        String version,
+        String database,
+        String currentUser,
+        String sessionUser,
+        boolean superuser,
+        boolean bypassRls,
+        boolean canReadAllStats,
+        boolean monitor,
+        boolean inRecovery,
+        Map<String, String> settings,
+        Map<String, String> extensions) {
+
+    /** Freezes the maps. */
+    public ServerFacts {
+        settings = Map.copyOf(settings);
+        extensions = Map.copyOf(extensions);
+    }
+
+    /** @return the major version, e.g. 17 */
+    public int majorVersion() {
+        return versionNum / 10000;
+    }
+
+    /**
+     * Reads a server setting as the server reports it in {@code pg_settings.setting} (in the setting's
+     * base unit, e.g. milliseconds for {@code statement_timeout}).
+     *
+     * @param name the setting name
+     * @return the value, empty when the server has no such setting (e.g. {@code reserved_connections} before 16)
+     */
+    public Optional<String> setting(String name) {
+        return Optional.ofNullable(settings.get(name));
+    }
+
+    /**
+     * Reads a numeric setting.
+     *
+     * @param name         the setting name
+     * @param defaultValue the value to use when the server has no such setting
+     * @return the value
+     */
+    public long settingAsLong(String name, long defaultValue) {
+        String raw = settings.get(name);
+        if (raw == null || raw.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            return defaultValue;
+        }
+    }
+
+    /**
+     * Tells whether an extension is installed in the database.
+     *
+     * @param name the extension name, e.g. {@code pg_stat_statements}
+     * @return its version, empty when not installed
+     */
+    public Optional<String> extension(String name) {
+        return Optional.ofNullable(extensions.get(name));
+    }
+}

@@ -1,0 +1,116 @@
+package io.ampora.dbguard.internal;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.ConnectionAttempt;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.Target;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+
+/** The runner's {@link CheckContext}: opens the read-only session on first use and can cut it off. */
+final class RunContext implements CheckContext {
+
+    private final DatabaseCheck check;
+    private final DataSource dataSource;
+    private final Map<Target, ConnectionAttempt> attempts;
+    private final Map<String, Object> settings;
+    private final GuardOptions options;
+    private final Clock clock;
+    private final Duration timeout;
+    private final Executor executor;
+    private ReadOnlySession session;
+    private boolean closed;
+
+    RunContext(DatabaseCheck check, DataSource dataSource, Map<Target, ConnectionAttempt> attempts,
+               Map<String, Object> settings, GuardOptions options, Clock clock, Duration timeout, Executor executor) {
+        this.check = check;
+        this.dataSource = dataSource;
+        this.attempts = attempts;
+        this.settings = settings;
+        this.options = options;
+        this.clock = clock;
+        this.timeout = timeout;
+        this.executor = executor;
+    }
+
+    @Override
+    public synchronized Connection connection() throws SQLException {
+        if (closed) {
+            throw new SQLException("the check's time budget is spent; its session is closed", "57014");
+        }
+        if (dataSource == null) {
+            throw new SQLException("no " + check.target().name().toLowerCase() + " DataSource is configured");
+        }
+        if (session == null) {
+            session = ReadOnlySession.open(dataSource, timeout, executor);
+        }
+        return session.connection();
+    }
+
+    @Override
+    public ServerFacts facts() {
+        return connectionAttempt(check.target()).facts().orElseThrow(() -> new IllegalStateException(
+                "the " + check.target().name().toLowerCase() + " server could not be reached, so its facts are unknown"));
+    }
+
+    @Override
+    public ConnectionAttempt connectionAttempt(Target target) {
+        return attempts.get(target);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T setting(CheckSetting<T> setting) {
+        Object value = settings.get(setting.name());
+        return value == null ? setting.defaultValue() : (T) value;
+    }
+
+    @Override
+    public GuardOptions options() {
+        return options;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Cancels the running statement and drops the connection: the check ran past its budget. */
+    void cutOff() {
+        ReadOnlySession s;
+        synchronized (this) {
+            closed = true;
+            s = session;
+        }
+        if (s != null) {
+            s.cancel();
+            s.abort(executor);
+        }
+    }
+
+    /** Rolls back and releases the session. */
+    void close() {
+        ReadOnlySession s;
+        synchronized (this) {
+            closed = true;
+            s = session;
+            session = null;
+        }
+        if (s != null) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.ampora.dbguard.runbook.connections;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+import java.util.Locale;
+import javax.net.ssl.SSLException;
+
+/**
+ * Names the runbook cause of a failed connection from the driver's exception: SQLState first (28P01,
+ * 28000, 3D000, 53300, 57P03, 53100), then the network exception underneath (unknown host, refused,
+ * timeout, no route, TLS), then the message. Used by {@code connectivity} and by the pool diagnostics.
+ */
+public final class ConnectionFailureClassifier {
+
+    private ConnectionFailureClassifier() {
+    }
+
+    /**
+     * Classifies a connection failure.
+     *
+     * @param error what {@code getConnection()} threw
+     * @return the diagnosis
+     */
+    public static ConnectionDiagnosis classify(Throwable error) {
+        SQLException sql = first(error, SQLException.class);
+        String state = sql == null ? "" : nullToEmpty(sql.getSQLState());
+        String message = error == null ? "" : nullToEmpty(sql != null ? sql.getMessage() : error.getMessage());
+        return new ConnectionDiagnosis(cause(error, state, message), message, state);
+    }
+
+    private static ConnectionFailure cause(Throwable error, String state, String message) {
+        String lower = message.toLowerCase(Locale.ROOT);
+        switch (state) {
+            case "28P01":
+                return ConnectionFailure.PASSWORD_AUTHENTICATION_FAILED;
+            case "28000":
+                return lower.contains("pg_hba.conf") ? ConnectionFailure.NO_PG_HBA_ENTRY : ConnectionFailure.INVALID_AUTHORIZATION;
+            case "3D000":
+                return ConnectionFailure.DATABASE_DOES_NOT_EXIST;
+            case "53300":
+                return ConnectionFailure.TOO_MANY_CLIENTS;
+            case "57P03":
+                return ConnectionFailure.SERVER_STARTING_OR_RECOVERING;
+            case "53100":
+                return ConnectionFailure.DISK_FULL;
+            default:
+                break;
+        }
+        if (first(error, UnknownHostException.class) != null) {
+            return ConnectionFailure.HOST_UNRESOLVABLE;
+        }
+        if (first(error, NoRouteToHostException.class) != null) {
+            return ConnectionFailure.NETWORK_UNREACHABLE;
+        }
+        if (first(error, SocketTimeoutException.class) != null || lower.contains("timed out") || lower.contains("timeout")) {
+            return ConnectionFailure.TIMEOUT;
+        }
+        ConnectException refused = first(error, ConnectException.class);
+        if (refused != null) {
+            String m = nullToEmpty(refused.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("unreachable") || m.contains("no route")) {
+                return ConnectionFailure.NETWORK_UNREACHABLE;
+            }
+            return m.contains("timed out") ? ConnectionFailure.TIMEOUT : ConnectionFailure.CONNECTION_REFUSED;
+        }
+        if (lower.contains("refused")) {
+            return ConnectionFailure.CONNECTION_REFUSED;
+        }
+        if (first(error, SSLException.class) != null || lower.contains("ssl") || lower.contains("certificate")) {
+            return ConnectionFailure.TLS_FAILURE;
+        }
+        if (lower.contains("no space left on device")) {
+            return ConnectionFailure.DISK_FULL;
+        }
+        return ConnectionFailure.UNKNOWN;
+    }
+
+    private static <T extends Throwable> T first(Throwable error, Class<T> type) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

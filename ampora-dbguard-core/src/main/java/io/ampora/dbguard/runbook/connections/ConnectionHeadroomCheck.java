@@ -1,0 +1,143 @@
+package io.ampora.dbguard.runbook.connections;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.Sql;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runbook 1 and 4: "Postgres max_connections not exceeded?". Counts client sessions against the usable
+ * slots ({@code max_connections} minus {@code superuser_reserved_connections} minus
+ * {@code reserved_connections} from PostgreSQL 16) and shows who holds them by application, user and
+ * state. WARN from {@code warnPercent} (80), FAIL from {@code failPercent} (95). Without
+ * {@code pg_read_all_stats} other roles' sessions still count, but their state is hidden: it says so.
+ */
+public final class ConnectionHeadroomCheck implements DatabaseCheck {
+
+    /** Usage from which the check warns. */
+    public static final CheckSetting<Double> WARN_PERCENT =
+            CheckSetting.percent("warnPercent", 80, "percentage of usable connection slots in use from which to warn");
+    /** Usage from which the check fails. */
+    public static final CheckSetting<Double> FAIL_PERCENT =
+            CheckSetting.percent("failPercent", 95, "percentage of usable connection slots in use from which to fail");
+
+    private static final int MAX_GROUPS = 10;
+
+    @Override
+    public String id() {
+        return "connection-headroom";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.CANNOT_CONNECT;
+    }
+
+    @Override
+    public String description() {
+        return "Client sessions against usable connection slots, with who holds them.";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(WARN_PERCENT, FAIL_PERCENT);
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        ServerFacts facts = context.facts();
+        long max = facts.settingAsLong("max_connections", 100);
+        long superuserReserved = facts.settingAsLong("superuser_reserved_connections", 3);
+        long reserved = facts.settingAsLong("reserved_connections", 0);
+        long usable = Math.max(1, max - superuserReserved - reserved);
+
+        Map<String, Group> groups = new LinkedHashMap<>();
+        long total = 0;
+        long hidden = 0;
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(ConnectionHeadroomCheck.class, id()))) {
+            while (rs.next()) {
+                long n = rs.getLong("sessions");
+                total += n;
+                if (rs.getBoolean("hidden")) {
+                    hidden += n;
+                }
+                String app = rs.getString("application_name");
+                String user = rs.getString("user_name");
+                String state = rs.getBoolean("hidden") ? "hidden" : rs.getString("state").isEmpty() ? "unknown" : rs.getString("state");
+                groups.computeIfAbsent(app + "\u0000" + user, k -> new Group(app, user)).add(state, n);
+            }
+        }
+        double percent = 100.0 * total / usable;
+        double warn = context.setting(WARN_PERCENT);
+        double fail = context.setting(FAIL_PERCENT);
+        CheckStatus status = percent >= fail ? CheckStatus.FAIL : percent >= warn ? CheckStatus.WARN : CheckStatus.PASS;
+        String usage = String.format(Locale.ROOT, "%d of %d usable connection slots in use (%.0f%%)", total, usable, percent);
+        CheckResult.Builder result = CheckResult.builder(this).status(status)
+                .summary(usage + "; max_connections " + max + ", " + superuserReserved + " reserved for superusers"
+                        + (reserved > 0 ? ", " + reserved + " reserved" : "") + ".");
+        List<Group> sorted = new ArrayList<>(groups.values());
+        sorted.sort(Comparator.comparingLong(Group::total).reversed());
+        if (status != CheckStatus.PASS) {
+            for (Group g : sorted.subList(0, Math.min(MAX_GROUPS, sorted.size()))) {
+                result.finding(g.finding());
+            }
+            result.remediation("Find who holds the connections above (SELECT * FROM pg_stat_activity WHERE state != 'idle')."
+                    + " Keep the sum of all instances' pool sizes below " + usable + " usable slots: reduce"
+                    + " per-instance maximumPoolSize, put PgBouncer in front, or raise max_connections.");
+        }
+        if (hidden > 0 && !facts.canReadAllStats()) {
+            result.finding(Finding.builder(hidden + " sessions of other roles are counted, but their state is hidden"
+                            + " from " + facts.currentUser() + ".")
+                    .detail("hiddenSessions", hidden)
+                    .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
+                    .build());
+        }
+        return result.build();
+    }
+
+    private static final class Group {
+        private final String application;
+        private final String user;
+        private final Map<String, Long> byState = new TreeMap<>();
+
+        Group(String application, String user) {
+            this.application = application;
+            this.user = user;
+        }
+
+        void add(String state, long n) {
+            byState.merge(state, n, Long::sum);
+        }
+
+        long total() {
+            return byState.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        Finding finding() {
+            StringBuilder states = new StringBuilder();
+            byState.forEach((s, n) -> states.append(states.length() == 0 ? "" : ", ").append(n).append(' ').append(s));
+            Finding.Builder f = Finding.builder(total() + " sessions of " + (application.isEmpty() ? "(no application_name)" : application)
+                            + " as " + (user.isEmpty() ? "(unknown user)" : user) + ": " + states + ".")
+                    .detail("applicationName", application)
+                    .detail("user", user)
+                    .detail("sessions", total());
+            byState.forEach((s, n) -> f.detail(s.replace(' ', '_').replace("(", "").replace(")", ""), n));
+            return f.build();
+        }
+    }
+}

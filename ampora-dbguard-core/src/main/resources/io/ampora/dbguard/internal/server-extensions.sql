@@ -1,0 +1,2 @@
+SELECT e.extname, e.extversion
+FROM pg_catalog.pg_extension e

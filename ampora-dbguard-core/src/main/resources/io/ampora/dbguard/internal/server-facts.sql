@@ -1,0 +1,13 @@
+-- One row describing the server and the guard's role; read once per report.
+SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
+       pg_catalog.current_setting('server_version')          AS version,
+       pg_catalog.current_database()                         AS database_name,
+       current_user                                          AS current_user_name,
+       session_user                                          AS session_user_name,
+       r.rolsuper                                            AS superuser,
+       r.rolbypassrls                                        AS bypass_rls,
+       (r.rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')) AS read_all_stats,
+       (r.rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_monitor', 'USAGE'))        AS monitor,
+       pg_catalog.pg_is_in_recovery()                        AS in_recovery
+FROM pg_catalog.pg_roles r
+WHERE r.rolname = current_user

@@ -1,0 +1,2 @@
+SELECT s.name, s.setting
+FROM pg_catalog.pg_settings s
