@@ -73,15 +73,15 @@ public final class DbGuard {
     }
 
     /**
-     * Every check found on the classpath through {@link ServiceLoader}, in a stable order (by runbook
-     * section, then id).
+     * Every check found on the classpath through {@link ServiceLoader}, ordered by runbook section and,
+     * within a section, in the order the service files list them.
      *
      * @return the checks
      */
     public static List<DatabaseCheck> discoverChecks() {
         List<DatabaseCheck> found = new ArrayList<>();
         ServiceLoader.load(DatabaseCheck.class, DbGuard.class.getClassLoader()).forEach(found::add);
-        found.sort((a, b) -> a.runbook() != b.runbook() ? a.runbook().compareTo(b.runbook()) : a.id().compareTo(b.id()));
+        found.sort((a, b) -> a.runbook().compareTo(b.runbook()));
         return found;
     }
 

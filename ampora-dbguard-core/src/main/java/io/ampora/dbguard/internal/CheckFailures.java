@@ -16,7 +16,7 @@ final class CheckFailures {
     private CheckFailures() {
     }
 
-    static CheckResult unknown(DatabaseCheck check, Throwable t, Duration budget) {
+    static CheckResult unknown(DatabaseCheck check, Throwable t, Duration budget, SecretMasker masker) {
         SQLException sql = findSql(t);
         String state = sql == null ? null : sql.getSQLState();
         CheckResult.Builder b = CheckResult.builder(check).status(CheckStatus.UNKNOWN);
@@ -41,12 +41,13 @@ final class CheckFailures {
                     .build();
         }
         if (sql != null) {
-            LOG.warn("Check {} failed with SQLState {}: {}", check.id(), state, sql.getMessage());
+            LOG.warn("Check {} failed with SQLState {}: {}", check.id(), state, masker.mask(sql.getMessage()));
             return b.summary("Query failed: " + sql.getMessage() + (state == null ? "" : " (SQLState " + state + ")"))
                     .remediation("This is likely a bug in the check on this PostgreSQL version; please report it with this message.")
                     .build();
         }
-        LOG.warn("Check {} failed", check.id(), t);
+        LOG.warn("Check {} failed: {}", check.id(), masker.mask(String.valueOf(t)));
+        LOG.debug("Check {} stack", check.id(), t);
         return b.summary("The check failed: " + t)
                 .remediation("This is a bug in the check; please report it with this message.")
                 .build();

@@ -111,8 +111,7 @@ public final class CheckRunner {
             }
             List<CheckResult> results = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
-                results.add(config.masker() == null ? await(futures.get(i), checks.get(i), deadline)
-                        : await(futures.get(i), checks.get(i), deadline).mapText(config.masker()::mask));
+                results.add(await(futures.get(i), checks.get(i), deadline).mapText(masker()::mask));
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             String version = attempts.get(Target.PRIMARY).facts().map(ServerFacts::version).orElse("");
@@ -204,7 +203,7 @@ public final class CheckRunner {
                 Thread.currentThread().interrupt();
                 result.complete(CheckResult.unknown(check, "Not run: interrupted."));
             } catch (Throwable t) {
-                result.complete(CheckFailures.unknown(check, t, config.checkTimeout()));
+                result.complete(CheckFailures.unknown(check, t, config.checkTimeout(), masker()));
             } finally {
                 context.close();
                 if (acquired) {
@@ -215,6 +214,10 @@ public final class CheckRunner {
         return result;
     }
 
+    private SecretMasker masker() {
+        return config.masker() == null ? SecretMasker.patternsOnly() : config.masker();
+    }
+
     private CheckResult run(DatabaseCheck check, RunContext context) {
         try {
             CheckResult r = check.run(context);
@@ -223,7 +226,7 @@ public final class CheckRunner {
             }
             return r;
         } catch (Throwable t) {
-            return CheckFailures.unknown(check, t, config.checkTimeout());
+            return CheckFailures.unknown(check, t, config.checkTimeout(), masker());
         }
     }
 
@@ -238,7 +241,7 @@ public final class CheckRunner {
             Thread.currentThread().interrupt();
             return CheckResult.unknown(check, "Interrupted while waiting for the check.");
         } catch (ExecutionException e) {
-            return CheckFailures.unknown(check, e.getCause(), config.checkTimeout());
+            return CheckFailures.unknown(check, e.getCause(), config.checkTimeout(), masker());
         }
     }
 

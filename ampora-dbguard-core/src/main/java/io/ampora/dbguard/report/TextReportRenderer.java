@@ -60,8 +60,12 @@ public final class TextReportRenderer implements ReportRenderer {
         out.append("  ").append(status(r.status())).append("  ")
                 .append(pad(r.checkId(), idWidth)).append("  ")
                 .append(shorten(r.summary(), 400)).append('\n');
+        boolean quiet = r.status() == CheckStatus.PASS || r.status() == CheckStatus.SKIP;
         for (Finding f : r.findings()) {
             out.append("        - ").append(indentLines(f.message(), "          ")).append('\n');
+            if (quiet) {
+                continue;
+            }
             f.details().forEach((key, value) -> out.append("            ").append(key).append(": ")
                     .append(indentLines(shorten(String.valueOf(value), MAX_VALUE), "              ")).append('\n'));
         }

@@ -1,0 +1,212 @@
+package io.ampora.dbguard.examples.doctor;
+
+import io.ampora.dbguard.DbGuard;
+import io.ampora.dbguard.DbGuardConfigurationException;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.report.JsonReportRenderer;
+import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.report.TextReportRenderer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The doctor: runs the runbook's checks against a database and prints the diagnosis.
+ *
+ * <pre>
+ * java -jar ampora-dbguard-doctor.jar [--jdbc-url URL] [--user U] [--password-env VAR]
+ *     [--format text|json] [--check ID]... [--set ID.KEY=VALUE]... [--app-name NAME] [--production]
+ * </pre>
+ *
+ * Without {@code --jdbc-url} it starts an embedded PostgreSQL and checks that. Exit code 0 when no check
+ * FAILs, 1 when one does, 2 on a usage error or when it could not run.
+ */
+@Command(name = "ampora-dbguard-doctor", mixinStandardHelpOptions = true, version = "Ampora DbGuard doctor 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Runs the PostgreSQL runbook's checks and prints what is wrong, the evidence and the fix.",
+        footer = {"", "Exit codes: 0 no check failed, 1 a check failed, 2 usage error or could not run.",
+            "Run with --list-checks to see every check id and its settings."})
+public final class Doctor implements Callable<Integer> {
+
+    /** Exit code when a check fails. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit code for a usage error or a run that could not happen. */
+    public static final int EXIT_USAGE = 2;
+
+    /** Output formats. */
+    enum Format { text, json }
+
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "The database to check (jdbc:postgresql://host:5432/db). Without it, an embedded PostgreSQL is started and checked.")
+    String jdbcUrl;
+
+    @Option(names = "--user", paramLabel = "U", description = "The user to connect as.")
+    String user;
+
+    @Option(names = "--password-env", paramLabel = "VAR",
+            description = "The environment variable holding the password (never pass a password on the command line).")
+    String passwordEnv;
+
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
+            description = "Output format: text for people (default), json for tools.")
+    Format format;
+
+    @Option(names = "--check", paramLabel = "ID", description = "Run only this check (repeatable).")
+    List<String> checks = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "ID.KEY=VALUE",
+            description = "Override a check's setting, e.g. connection-headroom.warnPercent=50, idle-in-transaction.warnAfter=30s (repeatable).")
+    List<String> settings = new ArrayList<>();
+
+    @Option(names = "--app-name", paramLabel = "NAME",
+            description = "The application_name of the application's own sessions, so others (a forgotten psql) can be told apart.")
+    String appName;
+
+    @Option(names = "--production", description = "Treat insecure settings (TLS without certificate validation) as failures.")
+    boolean production;
+
+    @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            description = "Each check's time budget (default ${DEFAULT-VALUE}).")
+    String checkTimeout;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", defaultValue = "15s",
+            description = "The whole report's time budget (default ${DEFAULT-VALUE}).")
+    String deadline;
+
+    @Option(names = "--list-checks", description = "List every check with its runbook section and settings, then exit.")
+    boolean listChecks;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Runs the doctor.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /**
+     * Runs the doctor with the given output streams; what tests call.
+     *
+     * @param out  where the report goes
+     * @param err  where errors go
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Doctor());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("doctor: " + e.getMessage());
+            return e instanceof DbGuardConfigurationException || e instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (listChecks) {
+            listChecks(out);
+            return 0;
+        }
+        EmbeddedDatabase embedded = null;
+        try {
+            DbGuard.Builder builder = DbGuard.builder();
+            if (jdbcUrl == null) {
+                err.println("No --jdbc-url given: starting an embedded PostgreSQL to check...");
+                err.flush();
+                embedded = EmbeddedDatabase.start();
+                builder.jdbcUrl(embedded.jdbcUrl()).user(embedded.user());
+            } else {
+                builder.jdbcUrl(jdbcUrl);
+                if (user != null) {
+                    builder.user(user);
+                }
+                if (passwordEnv != null) {
+                    String password = System.getenv(passwordEnv);
+                    if (password == null) {
+                        throw new CommandLine.ParameterException(spec.commandLine(),
+                                "--password-env " + passwordEnv + ": that environment variable is not set");
+                    }
+                    builder.password(password);
+                }
+            }
+            configure(builder);
+            DbGuard guard = builder.build();
+            Report report = guard.report();
+            boolean colour = System.console() != null && System.getenv("NO_COLOR") == null;
+            out.print(format == Format.json ? new JsonReportRenderer().render(report)
+                    : new TextReportRenderer(colour).render(report));
+            out.flush();
+            return report.status() == CheckStatus.FAIL ? EXIT_FAILED : 0;
+        } catch (DbGuardConfigurationException e) {
+            err.println("doctor: " + e.getMessage());
+            err.println("Run with --help for usage, --list-checks for check ids and settings.");
+            return EXIT_USAGE;
+        } catch (CommandLine.ParameterException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            err.println("doctor: could not run: " + e.getMessage());
+            return EXIT_USAGE;
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    /** Applies every option except the connection to the guard builder. */
+    private void configure(DbGuard.Builder builder) {
+        builder.production(production)
+                .checkTimeout(duration("--check-timeout", checkTimeout))
+                .deadline(duration("--deadline", deadline));
+        if (appName != null) {
+            builder.applicationName(appName);
+        }
+        if (!checks.isEmpty()) {
+            builder.only(checks);
+        }
+        for (String s : settings) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--set " + s + ": expected ID.KEY=VALUE, e.g. connection-headroom.warnPercent=50");
+            }
+            builder.set(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
+        }
+    }
+
+    private Duration duration(String option, String text) {
+        try {
+            return CheckSetting.duration("x", Duration.ofSeconds(1), "").convert(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + text + ": " + e.getMessage());
+        }
+    }
+
+    private static void listChecks(PrintWriter out) {
+        for (DatabaseCheck check : DbGuard.discoverChecks()) {
+            out.printf("%-24s %s%n", check.id(), check.runbook().label());
+            out.printf("%-24s %s%n", "", check.description());
+            for (CheckSetting<?> s : check.settings()) {
+                out.printf("%-24s   --set %s.%s=<%s> (default %s): %s%n", "", check.id(), s.name(),
+                        s.type().allowed(), s.defaultValue(), s.description());
+            }
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,95 @@
+package io.ampora.dbguard.examples.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.WithPostgres;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+@WithPostgres
+class DoctorCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int doctor(String... args) {
+        return Doctor.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void printsAHealthyTextReportAndExitsZero(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("1. Cannot connect").contains("connectivity").contains("Status: PASS");
+    }
+
+    @Test
+    void printsTheJsonContract(TestDatabase db) throws Exception {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--format", "json",
+                "--check", "connectivity", "--check", "connection-headroom", "--set", "connection-headroom.warnPercent=0");
+
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertThat(exit).isZero();
+        assertThat(json.get("status").asText()).isEqualTo("WARN");
+        assertThat(json.get("checks")).hasSize(2);
+    }
+
+    @Test
+    void exitsOneWhenACheckFails() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+
+        int exit = doctor("--jdbc-url", "jdbc:postgresql://localhost:" + port + "/x", "--user", "app");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString()).contains("FAIL").contains("nothing is listening");
+    }
+
+    @Test
+    void unknownSettingKeyIsAUsageErrorListingTheValidOnes(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--set", "connection-headroom.warn=50");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("has no setting 'warn'").contains("warnPercent");
+    }
+
+    @Test
+    void unknownCheckIdIsAUsageErrorListingTheValidOnes(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--check", "no-such-check");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown check id 'no-such-check'").contains("connectivity");
+    }
+
+    @Test
+    void badDurationIsAUsageError(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--check-timeout", "soon");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--check-timeout soon");
+    }
+
+    @Test
+    void missingPasswordVariableIsAUsageError(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--password-env", "AMPORA_NO_SUCH_VARIABLE_XYZ");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("AMPORA_NO_SUCH_VARIABLE_XYZ").contains("not set");
+    }
+
+    @Test
+    void startsAnEmbeddedDatabaseWhenNoUrlIsGiven() {
+        int exit = doctor("--check", "connectivity");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("connectivity").contains("Connected in");
+    }
+}
