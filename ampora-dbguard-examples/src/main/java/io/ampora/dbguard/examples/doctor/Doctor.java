@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
  * Without {@code --jdbc-url} it starts an embedded PostgreSQL and checks that. Exit code 0 when no check
  * FAILs, 1 when one does, 2 on a usage error or when it could not run.
  */
-@Command(name = "ampora-dbguard-doctor", mixinStandardHelpOptions = true, version = "Ampora DbGuard doctor 0.1.0",
+@Command(name = "ampora-dbguard-doctor", mixinStandardHelpOptions = true,
+        subcommands = io.ampora.dbguard.examples.demo.DemoCommand.class, version = "Ampora DbGuard doctor 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs the PostgreSQL runbook's checks and prints what is wrong, the evidence and the fix.",
         footer = {"", "Exit codes: 0 no check failed, 1 a check failed, 2 usage error or could not run.",

@@ -22,14 +22,54 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the running database
      */
     public static EmbeddedDatabase start() {
+        return start(false);
+    }
+
+    /**
+     * Starts a server; with password authentication, roles other than {@code postgres} must give a
+     * password over TCP (the superuser stays trusted so the server can be administered).
+     *
+     * @param passwordAuth whether other roles need a password
+     * @return the running database
+     */
+    public static EmbeddedDatabase start(boolean passwordAuth) {
         try {
-            return new EmbeddedDatabase(EmbeddedPostgres.builder()
-                    .setServerConfig("max_connections", "100")
-                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
-                    .start());
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setServerConfig("max_connections", "40")
+                    .setServerConfig("max_wal_senders", "4")
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements");
+            if (passwordAuth) {
+                builder.setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()));
+            }
+            return new EmbeddedDatabase(builder.start());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL: " + e.getMessage(), e);
         }
+    }
+
+    private static void writeHba(java.nio.file.Path dataDir) {
+        String hba = String.join("\n", "local all all trust", "host all postgres 127.0.0.1/32 trust",
+                "host all postgres ::1/128 trust", "host all all 127.0.0.1/32 md5", "host all all ::1/128 md5", "");
+        try {
+            java.nio.file.Files.writeString(dataDir.resolve("pg_hba.conf"), hba);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A JDBC URL of another database on this server.
+     *
+     * @param database the database name
+     * @return the URL
+     */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
+    }
+
+    /** @return a superuser DataSource on the {@code postgres} database */
+    public javax.sql.DataSource adminDataSource() {
+        return postgres.getPostgresDatabase();
     }
 
     /** @return the JDBC URL of the {@code postgres} database */

@@ -1,0 +1,68 @@
+package io.ampora.dbguard.examples.demo;
+
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.report.Report;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runbook section 1 scenarios: cannot connect. */
+final class ConnectionScenarios {
+
+    private ConnectionScenarios() {
+    }
+
+    static List<Scenario> all() {
+        return List.of(
+                new Simple("refused", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "the connection string points at a port where nothing listens", env -> {
+                            int port;
+                            try (ServerSocket s = new ServerSocket(0)) {
+                                port = s.getLocalPort();
+                            }
+                            return env.guardAsApp().jdbcUrl("jdbc:postgresql://localhost:" + port + "/" + DemoEnvironment.DATABASE)
+                                    .build().report();
+                        }),
+                new Simple("wrong-password", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "the application's secret holds an old password", env ->
+                        env.guardAsApp().password("last-years-password").build().report()),
+                new Simple("insecure-tls", RunbookSection.CANNOT_CONNECT, "tls",
+                        "a NonValidatingFactory left over from development: any server certificate is accepted", env ->
+                        env.guardAsApp().jdbcUrl(env.jdbcUrl() + "?sslmode=prefer&sslfactory=org.postgresql.ssl.NonValidatingFactory")
+                                .production(true).build().report()),
+                new Simple("too-many-clients", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "other clients took every connection slot (max_connections)", env -> {
+                            List<Connection> hogs = new ArrayList<>();
+                            try {
+                                while (hogs.size() < 100) {
+                                    hogs.add(env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), "batch-import"));
+                                }
+                            } catch (SQLException full) {
+                                // every slot is taken now
+                            }
+                            return env.guardAsApp().build().report();
+                        }));
+    }
+
+    /** A scenario defined by a function. */
+    record Simple(String name, RunbookSection runbook, String expectedCheck, String description, Body body)
+            implements Scenario {
+
+        @Override
+        public Report reproduce(DemoEnvironment env) throws Exception {
+            try {
+                return body.run(env);
+            } finally {
+                env.closeSessions();
+            }
+        }
+    }
+
+    /** What a scenario does. */
+    @FunctionalInterface
+    interface Body {
+        Report run(DemoEnvironment env) throws Exception;
+    }
+}

@@ -1,0 +1,86 @@
+package io.ampora.dbguard.examples.demo;
+
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.report.TextReportRenderer;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code doctor demo}: reproduces runbook failures for real on an embedded PostgreSQL and prints the
+ * doctor's diagnosis of each. {@code --all} ends with a table of scenario, expected check and status
+ * seen, and exits 0 only when every scenario was diagnosed by the check that should catch it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Breaks an embedded PostgreSQL on purpose, one runbook failure at a time, and shows the diagnosis.")
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--scenario", paramLabel = "NAME", description = "Run one scenario (see --list).")
+    String scenario;
+
+    @Option(names = "--list", description = "List the scenarios with their runbook section.")
+    boolean list;
+
+    @Option(names = "--all", description = "Run every scenario and print a summary table.")
+    boolean all;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (list || (scenario == null && !all)) {
+            for (Scenario s : Scenarios.all()) {
+                out.printf("%-22s %-32s %s%n", s.name(), s.runbook().label(), s.description());
+            }
+            out.flush();
+            return scenario == null && !all && !list ? 2 : 0;
+        }
+        List<Scenario> selected;
+        if (all) {
+            selected = Scenarios.all();
+        } else {
+            selected = List.of(Scenarios.named(scenario).orElseThrow(() -> new CommandLine.ParameterException(
+                    spec.commandLine(), "Unknown scenario '" + scenario + "'; valid: "
+                    + Scenarios.all().stream().map(Scenario::name).collect(Collectors.joining(", ")))));
+        }
+        boolean colour = System.console() != null && System.getenv("NO_COLOR") == null;
+        err.println("Starting an embedded PostgreSQL for the demo...");
+        err.flush();
+        List<String[]> rows = new ArrayList<>();
+        boolean allDiagnosed = true;
+        try (DemoEnvironment env = DemoEnvironment.start()) {
+            for (Scenario s : selected) {
+                out.println("=== Scenario " + s.name() + " (runbook " + s.runbook().label() + "): " + s.description());
+                Report report = s.reproduce(env);
+                out.print(new TextReportRenderer(colour).render(report));
+                out.println();
+                out.flush();
+                CheckStatus seen = report.result(s.expectedCheck()).map(CheckResult::status).orElse(null);
+                boolean diagnosed = seen == CheckStatus.WARN || seen == CheckStatus.FAIL;
+                allDiagnosed &= diagnosed;
+                rows.add(new String[] {s.name(), s.runbook().label(), s.expectedCheck(),
+                    seen == null ? "missing" : seen.name(), diagnosed ? "yes" : "NO"});
+            }
+        }
+        if (all) {
+            out.printf("%-22s %-34s %-24s %-8s %s%n", "scenario", "runbook", "expected check", "status", "diagnosed");
+            for (String[] r : rows) {
+                out.printf("%-22s %-34s %-24s %-8s %s%n", (Object[]) r);
+            }
+            out.printf("%d of %d scenarios diagnosed by the expected check.%n",
+                    rows.stream().filter(r -> r[4].equals("yes")).count(), rows.size());
+        }
+        out.flush();
+        return allDiagnosed ? 0 : 1;
+    }
+}
