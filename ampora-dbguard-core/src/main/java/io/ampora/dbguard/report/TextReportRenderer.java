@@ -96,7 +96,14 @@ public final class TextReportRenderer implements ReportRenderer {
             case UNKNOWN -> "35";
             case SKIP -> "2";
         };
-        return "\u001B[" + code + "m" + text + "\u001B[0m";
+        String symbol = switch (s) {
+            case PASS -> "\u2714";
+            case WARN -> "\u25B2";
+            case FAIL -> "\u2716";
+            case UNKNOWN -> "?";
+            case SKIP -> "-";
+        };
+        return "\u001B[" + code + "m" + symbol + " " + text + "\u001B[0m";
     }
 
     private static String pad(String s, int width) {

@@ -101,7 +101,7 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
                     + " per-instance maximumPoolSize, put PgBouncer in front, or raise max_connections.");
         }
         if (hidden > 0 && !facts.canReadAllStats()) {
-            result.finding(Finding.builder(hidden + " sessions of other roles are counted, but their state is hidden"
+            result.finding(Finding.builder(hidden + (hidden == 1 ? " session" : " sessions") + " of other roles counted, but their state is hidden"
                             + " from " + facts.currentUser() + ".")
                     .detail("hiddenSessions", hidden)
                     .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
@@ -131,7 +131,7 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
         Finding finding() {
             StringBuilder states = new StringBuilder();
             byState.forEach((s, n) -> states.append(states.length() == 0 ? "" : ", ").append(n).append(' ').append(s));
-            Finding.Builder f = Finding.builder(total() + " sessions of " + (application.isEmpty() ? "(no application_name)" : application)
+            Finding.Builder f = Finding.builder(total() + (total() == 1 ? " session of " : " sessions of ") + (application.isEmpty() ? "(no application_name)" : application)
                             + " as " + (user.isEmpty() ? "(unknown user)" : user) + ": " + states + ".")
                     .detail("applicationName", application)
                     .detail("user", user)
