@@ -52,6 +52,8 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             + " (\"just published a config but it does not appear in the list\")";
     private static final String ROUTING = "The rollout state machine and audit writes must go to the primary, and so"
             + " must any read that has to see a write just made.";
+    /** How long to wait before reading a lag again, so a record received but not yet replayed is not lag. */
+    private static final Duration RECHECK_AFTER = Duration.ofMillis(200);
     private static final String PAUSE_STATE_14 = "pg_catalog.pg_get_wal_replay_pause_state()";
     private static final String PAUSE_STATE_13 =
             "CASE WHEN pg_catalog.pg_is_wal_replay_paused() THEN 'paused' ELSE 'not paused' END";
@@ -94,7 +96,7 @@ public final class ReplicaLagCheck implements DatabaseCheck {
     }
 
     @Override
-    public CheckResult run(CheckContext context) throws SQLException {
+    public CheckResult run(CheckContext context) throws SQLException, InterruptedException {
         ConnectionAttempt attempt = context.connectionAttempt(Target.REPLICA);
         if (!attempt.succeeded()) {
             if (attempt.error().isEmpty() && !attempt.timedOut()) {
@@ -110,8 +112,17 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             return notInRecovery(server, context.options().connection(), context.options().replicaConnection());
         }
         ServerFacts facts = attempt.facts().orElseThrow();
-        Standby standby = Standby.read(connection, facts.versionNum() >= 140000 ? PAUSE_STATE_14 : PAUSE_STATE_13);
-        return evaluate(server, standby, facts, context.setting(WARN_AFTER), context.setting(FAIL_AFTER));
+        String pauseState = facts.versionNum() >= 140000 ? PAUSE_STATE_14 : PAUSE_STATE_13;
+        Duration warnAfter = context.setting(WARN_AFTER);
+        Standby standby = Standby.read(connection, pauseState);
+        if (standby.lag() != null && standby.lag().compareTo(warnAfter) >= 0 && !standby.paused()) {
+            // For the milliseconds between receiving a record and replaying it, the formula reads "time since
+            // the last replayed commit", hours on an idle primary that just wrote a checkpoint or a
+            // running-xacts record. A replica that really lags still lags a moment later: read once more.
+            Thread.sleep(RECHECK_AFTER.toMillis());
+            standby = Standby.read(connection, pauseState);
+        }
+        return evaluate(server, standby, facts, warnAfter, context.setting(FAIL_AFTER));
     }
 
     private CheckResult evaluate(Server server, Standby s, ServerFacts facts, Duration warnAfter, Duration failAfter) {
@@ -128,9 +139,12 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         String summary = "Replica " + where + ": " + lagText + ", " + SettingValues.formatBytes(s.bytesBehind())
                 + " received but not replayed (warn " + SettingValues.format(warnAfter) + ", fail "
                 + SettingValues.format(failAfter) + ")";
-        if (lagStatus != CheckStatus.PASS || (lag == null && s.bytesBehind() > 0)) {
+        boolean behind = lagStatus != CheckStatus.PASS || (lag == null && s.bytesBehind() > 0);
+        if (behind) {
             result.atLeast(lagStatus == CheckStatus.PASS ? CheckStatus.WARN : lagStatus);
             result.finding(lagFinding(where, s, lag, warnAfter, failAfter));
+        }
+        if (behind && !s.paused()) {
             remedies.add("Find why replay falls behind: queries on the replica that conflict with replay"
                     + " (max_standby_streaming_delay, pg_stat_database_conflicts), I/O saturation on the replica, or"
                     + " the network between primary and replica.");
@@ -189,7 +203,8 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             summary += "; WAL replay is " + s.pauseState();
             result.finding(Finding.builder("WAL replay is " + s.pauseState() + " on the replica " + where + " (someone ran"
                             + " pg_wal_replay_pause()): it keeps receiving WAL but applies none of it, so every write on"
-                            + " the primary from now on is missing from reads until replay resumes; " + CONSEQUENCE + ".")
+                            + " the primary from now on is missing from reads until replay resumes"
+                            + (behind ? "." : "; " + CONSEQUENCE + "."))
                     .detail("replica", where)
                     .detail("pauseState", s.pauseState())
                     .detail("bytesBehind", s.bytesBehind())

@@ -9,6 +9,8 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.StreamingReplica;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +60,12 @@ class ReplicaLagCheckTest {
         pair.standby().adminExecute("SELECT pg_wal_replay_pause()");
         try {
             awaitPaused();
+            CheckResult pausedIdle = replicaLag(pair.standby().adminDataSource("postgres"), Map.of());
+            assertThat(pausedIdle.status()).as(pausedIdle.toString()).isEqualTo(CheckStatus.WARN);
+            assertThat(pausedIdle.summary()).contains("lag 0ms", "WAL replay is paused");
+            assertThat(finding(pausedIdle, "WAL replay is paused").message())
+                    .contains("just published a config but it does not appear in the list");
+
             Thread.sleep(400);
             pair.primary().adminExecute("INSERT INTO published_config (body) SELECT 'published ' || g"
                     + " FROM generate_series(1, 1000) g");
@@ -76,7 +84,8 @@ class ReplicaLagCheckTest {
             assertThat(lag.message()).contains("just published a config but it does not appear in the list");
             Finding paused = finding(result, "WAL replay is paused");
             assertThat(paused.details()).containsEntry("pauseState", "paused");
-            assertThat(result.remediation()).contains("SELECT pg_wal_replay_resume()", "audit writes must go to the primary");
+            assertThat(result.remediation()).contains("SELECT pg_wal_replay_resume()", "audit writes must go to the primary")
+                    .doesNotContain("Find why replay falls behind");
 
             CheckResult failing = replicaLag(pair.standby().adminDataSource("postgres"),
                     Map.of("replica-lag.warnAfter", "100ms", "replica-lag.failAfter", "300ms"));
@@ -89,6 +98,34 @@ class ReplicaLagCheckTest {
         assertThat(after.summary()).contains("lag 0ms", "replay not paused");
         assertThat(StreamingReplica.queryOne(pair.standby(), "SELECT count(*) FROM published_config"))
                 .isEqualTo(StreamingReplica.queryOne(pair.primary(), "SELECT count(*) FROM published_config"));
+    }
+
+    @Test
+    void reportsLagWhileAQueryOnTheReplicaHoldsBackReplay() throws Exception {
+        pair.primary().adminExecute("CREATE TABLE dashboard_rows (id int); INSERT INTO dashboard_rows VALUES (1)");
+        pair.awaitReplayed(Duration.ofSeconds(10));
+        try (Connection dashboard = pair.standby().adminDataSource("postgres").getConnection()) {
+            dashboard.setAutoCommit(false);
+            try (Statement st = dashboard.createStatement()) {
+                st.executeQuery("SELECT count(*) FROM dashboard_rows").close();
+            }
+            Thread.sleep(400);
+            // The primary's ACCESS EXCLUSIVE lock is replayed on the replica, where it waits for the
+            // dashboard's transaction (up to max_standby_streaming_delay, 30s by default).
+            pair.primary().adminExecute("ALTER TABLE dashboard_rows ADD COLUMN published boolean");
+
+            CheckResult result = awaitStatus(CheckStatus.WARN,
+                    Map.of("replica-lag.warnAfter", "300ms", "replica-lag.failAfter", "1h"), Duration.ofSeconds(10));
+
+            Finding lag = finding(result, "behind the primary");
+            assertThat(lag.details()).containsEntry("replayPaused", false);
+            assertThat((Double) lag.details().get("lagSeconds")).isGreaterThanOrEqualTo(0.3);
+            assertThat(result.summary()).contains("WAL receiver streaming", "replay not paused");
+            assertThat(result.remediation()).contains("queries on the replica that conflict with replay");
+            dashboard.rollback();
+        }
+        assertThat(awaitStatus(CheckStatus.PASS, Map.of("replica-lag.warnAfter", "300ms"), Duration.ofSeconds(15))
+                .summary()).contains("lag 0ms");
     }
 
     @Test
