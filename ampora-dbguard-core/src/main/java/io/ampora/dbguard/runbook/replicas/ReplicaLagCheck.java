@@ -25,6 +25,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * Runbook 5, "Replica lag": how far the read replica the application reads from is behind the primary,
@@ -122,10 +123,13 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             Thread.sleep(RECHECK_AFTER.toMillis());
             standby = Standby.read(connection, pauseState);
         }
-        return evaluate(server, standby, facts, warnAfter, context.setting(FAIL_AFTER));
+        List<Blocker> blockers = standby.lag() != null && standby.lag().compareTo(warnAfter) >= 0 && !standby.paused()
+                ? Blocker.read(connection) : List.of();
+        return evaluate(server, standby, blockers, facts, warnAfter, context.setting(FAIL_AFTER));
     }
 
-    private CheckResult evaluate(Server server, Standby s, ServerFacts facts, Duration warnAfter, Duration failAfter) {
+    private CheckResult evaluate(Server server, Standby s, List<Blocker> blockers, ServerFacts facts,
+                                 Duration warnAfter, Duration failAfter) {
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> remedies = new ArrayList<>();
         String where = server.name();
@@ -144,7 +148,19 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             result.atLeast(lagStatus == CheckStatus.PASS ? CheckStatus.WARN : lagStatus);
             result.finding(lagFinding(where, s, lag, warnAfter, failAfter));
         }
-        if (behind && !s.paused()) {
+        if (behind) {
+            long delayMs = facts.settingAsLong("max_standby_streaming_delay", 30_000);
+            for (Blocker b : blockers) {
+                result.finding(b.finding(where, delayMs));
+            }
+            if (!blockers.isEmpty()) {
+                remedies.add("Replay waits for session(s) on the replica (pid " + blockers.stream()
+                        .map(b -> String.valueOf(b.pid())).collect(Collectors.joining(", "))
+                        + "): end them there (SELECT pg_terminate_backend(pid)) and keep replica transactions short;"
+                        + " PostgreSQL cancels them itself after max_standby_streaming_delay.");
+            }
+        }
+        if (behind && !s.paused() && blockers.isEmpty()) {
             remedies.add("Find why replay falls behind: queries on the replica that conflict with replay"
                     + " (max_standby_streaming_delay, pg_stat_database_conflicts), I/O saturation on the replica, or"
                     + " the network between primary and replica.");
@@ -318,6 +334,47 @@ public final class ReplicaLagCheck implements DatabaseCheck {
 
     private static String orUnknown(OffsetDateTime time) {
         return time == null ? "unknown" : time.toString();
+    }
+
+    /** A replica session the startup process waits for, from {@code replica-lag-blockers.sql}. */
+    private record Blocker(int pid, String user, String application, String state, String query, Double xactAgeSeconds,
+                           String relation) {
+
+        static List<Blocker> read(Connection connection) throws SQLException {
+            List<Blocker> blockers = new ArrayList<>();
+            try (Statement st = connection.createStatement();
+                 ResultSet rs = st.executeQuery(Sql.load(ReplicaLagCheck.class, "replica-lag-blockers"))) {
+                while (rs.next()) {
+                    double age = rs.getDouble("xact_age_seconds");
+                    blockers.add(new Blocker(rs.getInt("pid"), rs.getString("user_name"), rs.getString("application_name"),
+                            rs.getString("state"), rs.getString("query"), rs.wasNull() ? null : age,
+                            rs.getString("relation")));
+                }
+            }
+            return blockers;
+        }
+
+        Finding finding(String where, long maxStandbyStreamingDelayMs) {
+            String open = xactAgeSeconds == null ? "" : " whose transaction has been open "
+                    + SettingValues.format(seconds(xactAgeSeconds));
+            String limit = maxStandbyStreamingDelayMs < 0 ? "never cancels it (max_standby_streaming_delay = -1)"
+                    : "cancels it after max_standby_streaming_delay ("
+                    + SettingValues.format(Duration.ofMillis(maxStandbyStreamingDelayMs)) + ")";
+            return Finding.builder("WAL replay on the replica " + where + " waits for pid " + pid + " ("
+                            + (application.isEmpty() ? "no application_name" : application) + ", user " + user + ", "
+                            + (state.isEmpty() ? "state hidden" : state) + ")" + open + ": it holds a lock on "
+                            + relation + " that conflicts with an ACCESS EXCLUSIVE lock replayed from the primary,"
+                            + " and PostgreSQL " + limit + ".")
+                    .detail("pid", pid)
+                    .detail("relation", relation)
+                    .detail("user", user)
+                    .detail("applicationName", application)
+                    .detail("state", state)
+                    .detail("query", query)
+                    .detail("xactAgeSeconds", xactAgeSeconds)
+                    .detail("maxStandbyStreamingDelayMs", maxStandbyStreamingDelayMs)
+                    .build();
+        }
     }
 
     /** Who the configured replica really is, from {@code replica-lag-server.sql}. */

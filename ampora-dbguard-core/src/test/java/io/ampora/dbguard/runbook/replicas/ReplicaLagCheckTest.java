@@ -121,7 +121,18 @@ class ReplicaLagCheckTest {
             assertThat(lag.details()).containsEntry("replayPaused", false);
             assertThat((Double) lag.details().get("lagSeconds")).isGreaterThanOrEqualTo(0.3);
             assertThat(result.summary()).contains("WAL receiver streaming", "replay not paused");
-            assertThat(result.remediation()).contains("queries on the replica that conflict with replay");
+            int dashboardPid;
+            try (Statement st = dashboard.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                dashboardPid = rs.getInt(1);
+            }
+            Finding blocker = finding(result, "waits for pid " + dashboardPid);
+            assertThat(blocker.details()).containsEntry("state", "idle in transaction")
+                    .containsEntry("relation", "dashboard_rows")
+                    .containsEntry("query", "SELECT count(*) FROM dashboard_rows")
+                    .containsEntry("maxStandbyStreamingDelayMs", 30_000L);
+            assertThat(result.remediation()).contains("pid " + dashboardPid, "pg_terminate_backend");
             dashboard.rollback();
         }
         assertThat(awaitStatus(CheckStatus.PASS, Map.of("replica-lag.warnAfter", "300ms"), Duration.ofSeconds(15))

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.testing.StreamingReplica;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real streaming replica on the oldest and newest supported PostgreSQL: 13 has no
- * pg_get_wal_replay_pause_state(), so the paused state comes from pg_is_wal_replay_paused() there.
+ * pg_get_wal_replay_pause_state(), so the paused state comes from pg_is_wal_replay_paused() there; the
+ * replica session holding back replay is found through pg_locks on both.
  */
 class ReplicaLagVersionsTest {
 
@@ -37,6 +40,20 @@ class ReplicaLagVersionsTest {
                 assertThat(paused.findings()).anySatisfy(f -> assertThat(f.details()).containsEntry("pauseState", "paused"));
             } finally {
                 pair.standby().adminExecute("SELECT pg_wal_replay_resume()");
+            }
+            pair.awaitReplayed(Duration.ofSeconds(10));
+
+            try (Connection dashboard = pair.standby().adminDataSource("postgres").getConnection()) {
+                dashboard.setAutoCommit(false);
+                try (Statement st = dashboard.createStatement()) {
+                    st.executeQuery("SELECT count(*) FROM audit_event").close();
+                }
+                Thread.sleep(400);
+                pair.primary().adminExecute("TRUNCATE audit_event");
+                CheckResult held = awaitBehind(pair);
+                assertThat(held.findings()).anySatisfy(f -> assertThat(f.details())
+                        .containsEntry("relation", "audit_event").containsEntry("state", "idle in transaction"));
+                dashboard.rollback();
             }
         }
     }
