@@ -133,87 +133,11 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> remedies = new ArrayList<>();
         String where = server.name();
-
-        Duration lag = s.lag();
-        CheckStatus lagStatus = lag == null ? CheckStatus.PASS
-                : lag.compareTo(failAfter) >= 0 ? CheckStatus.FAIL
-                : lag.compareTo(warnAfter) >= 0 ? CheckStatus.WARN : CheckStatus.PASS;
-        String lagText = lag == null ? "lag unknown (no transaction replayed since the replica started)"
-                : "lag " + SettingValues.format(lag);
-        String summary = "Replica " + where + ": " + lagText + ", " + SettingValues.formatBytes(s.bytesBehind())
+        String summary = "Replica " + where + ": " + lagText(s.lag()) + ", " + SettingValues.formatBytes(s.bytesBehind())
                 + " received but not replayed (warn " + SettingValues.format(warnAfter) + ", fail "
                 + SettingValues.format(failAfter) + ")";
-        boolean behind = lagStatus != CheckStatus.PASS || (lag == null && s.bytesBehind() > 0);
-        if (behind) {
-            result.atLeast(lagStatus == CheckStatus.PASS ? CheckStatus.WARN : lagStatus);
-            result.finding(lagFinding(where, s, lag, warnAfter, failAfter));
-        }
-        if (behind) {
-            long delayMs = facts.settingAsLong("max_standby_streaming_delay", 30_000);
-            for (Blocker b : blockers) {
-                result.finding(b.finding(where, delayMs));
-            }
-            if (!blockers.isEmpty()) {
-                remedies.add("Replay waits for session(s) on the replica (pid " + blockers.stream()
-                        .map(b -> String.valueOf(b.pid())).collect(Collectors.joining(", "))
-                        + "): end them there (SELECT pg_terminate_backend(pid)) and keep replica transactions short;"
-                        + " PostgreSQL cancels them itself after max_standby_streaming_delay.");
-            }
-        }
-        if (behind && !s.paused() && blockers.isEmpty()) {
-            remedies.add("Find why replay falls behind: queries on the replica that conflict with replay"
-                    + " (max_standby_streaming_delay, pg_stat_database_conflicts), I/O saturation on the replica, or"
-                    + " the network between primary and replica.");
-        }
-
-        if (!s.receiverRunning()) {
-            result.atLeast(CheckStatus.FAIL);
-            summary += "; no WAL receiver runs: it is not receiving changes";
-            result.finding(Finding.builder("No WAL receiver runs on the replica " + where + ": it receives nothing from"
-                            + " the primary, so its lag formula reads " + lagText + " while its data stays frozen at"
-                            + " the last replayed transaction (" + orUnknown(s.lastReplayAt()) + "); " + CONSEQUENCE + ".")
-                    .detail("replica", where)
-                    .detail("receiverRunning", false)
-                    .detail("lastReplayAt", orUnknown(s.lastReplayAt()))
-                    .detail("replayLsn", s.replayLsn())
-                    .detail("receiveLsn", s.receiveLsn())
-                    .build());
-            remedies.add(reconnect());
-        } else if (s.receiverStatus() == null) {
-            result.atLeast(CheckStatus.UNKNOWN);
-            summary += "; whether its WAL receiver streams is hidden from " + facts.currentUser();
-            result.finding(Finding.builder("A WAL receiver runs on the replica " + where + ", but its status and last"
-                            + " message time are hidden from " + facts.currentUser() + ": the lag formula reads 0"
-                            + " forever once the receiver is disconnected, so a low lag proves nothing here.")
-                    .detail("replica", where)
-                    .detail("receiverRunning", true)
-                    .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
-                    .build());
-            remedies.add("Grant the guard's role pg_read_all_stats (or pg_monitor) on the primary, so that it can see the"
-                    + " replica's WAL receiver: GRANT pg_read_all_stats TO " + facts.currentUser() + ".");
-        } else if (!"streaming".equals(s.receiverStatus())) {
-            result.atLeast(CheckStatus.FAIL);
-            summary += "; WAL receiver " + s.receiverStatus() + ", not streaming";
-            result.finding(receiverFinding("The WAL receiver of the replica " + where + " is " + s.receiverStatus()
-                    + ", not streaming: the replica is not receiving changes, its lag formula reads " + lagText
-                    + " while its data stays frozen at the last replayed transaction (" + orUnknown(s.lastReplayAt())
-                    + "); " + CONSEQUENCE + ".", where, s));
-            remedies.add(reconnect());
-        } else {
-            long timeoutMs = facts.settingAsLong("wal_receiver_timeout", 60_000);
-            Double age = s.lastMessageAgeSeconds();
-            summary += "; WAL receiver streaming from " + s.sender();
-            if (timeoutMs > 0 && age != null && age * 1000 > timeoutMs) {
-                result.atLeast(CheckStatus.WARN);
-                summary += ", but silent for " + SettingValues.format(seconds(age));
-                result.finding(receiverFinding("The WAL receiver of the replica " + where + " has heard nothing from the"
-                        + " primary for " + SettingValues.format(seconds(age)) + ", longer than wal_receiver_timeout ("
-                        + SettingValues.format(Duration.ofMillis(timeoutMs)) + "): the connection is probably dead"
-                        + " and the lag reading stale.", where, s));
-                remedies.add(reconnect());
-            }
-        }
-
+        boolean behind = lag(result, remedies, where, s, blockers, facts, warnAfter, failAfter);
+        summary += receiver(result, remedies, where, s, facts);
         if (s.paused()) {
             result.atLeast(CheckStatus.WARN);
             summary += "; WAL replay is " + s.pauseState();
@@ -231,10 +155,99 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             summary += "; replay not paused";
         }
 
-        if (result.status() != CheckStatus.PASS) {
+        if (s.receiverRunning() && s.receiverStatus() == null && result.status() == CheckStatus.PASS) {
+            result.status(CheckStatus.UNKNOWN);
+        }
+        if (result.status() == CheckStatus.WARN || result.status() == CheckStatus.FAIL) {
             remedies.add(ROUTING);
         }
         return result.summary(summary + ".").remediation(String.join(" ", remedies)).build();
+    }
+
+    /** Judges the lag and names the sessions holding back replay; returns whether the replica is behind. */
+    private static boolean lag(CheckResult.Builder result, List<String> remedies, String where, Standby s,
+                               List<Blocker> blockers, ServerFacts facts, Duration warnAfter, Duration failAfter) {
+        Duration lag = s.lag();
+        CheckStatus status = lag == null ? CheckStatus.PASS
+                : lag.compareTo(failAfter) >= 0 ? CheckStatus.FAIL
+                : lag.compareTo(warnAfter) >= 0 ? CheckStatus.WARN : CheckStatus.PASS;
+        boolean behind = status != CheckStatus.PASS || (lag == null && s.bytesBehind() > 0);
+        if (!behind) {
+            return false;
+        }
+        result.atLeast(status == CheckStatus.PASS ? CheckStatus.WARN : status);
+        result.finding(lagFinding(where, s, lag, warnAfter, failAfter));
+        long delayMs = facts.settingAsLong("max_standby_streaming_delay", 30_000);
+        blockers.forEach(b -> result.finding(b.finding(where, delayMs)));
+        if (!blockers.isEmpty()) {
+            remedies.add("Replay waits for session(s) on the replica (pid " + blockers.stream()
+                    .map(b -> String.valueOf(b.pid())).collect(Collectors.joining(", "))
+                    + "): end them there (SELECT pg_terminate_backend(pid)) and keep replica transactions short;"
+                    + " PostgreSQL cancels them itself after max_standby_streaming_delay.");
+        } else if (!s.paused()) {
+            remedies.add("Find why replay falls behind: queries on the replica that conflict with replay"
+                    + " (max_standby_streaming_delay, pg_stat_database_conflicts), I/O saturation on the replica, or"
+                    + " the network between primary and replica.");
+        }
+        return true;
+    }
+
+    /** Judges the WAL receiver, which the lag formula cannot see; returns the summary's fragment about it. */
+    private static String receiver(CheckResult.Builder result, List<String> remedies, String where, Standby s,
+                                   ServerFacts facts) {
+        String lagText = lagText(s.lag());
+        if (!s.receiverRunning()) {
+            result.atLeast(CheckStatus.FAIL);
+            result.finding(Finding.builder("No WAL receiver runs on the replica " + where + ": it receives nothing from"
+                            + " the primary, so its lag formula reads " + lagText + " while its data stays frozen at"
+                            + " the last replayed transaction (" + orUnknown(s.lastReplayAt()) + "); " + CONSEQUENCE + ".")
+                    .detail("replica", where)
+                    .detail("receiverRunning", false)
+                    .detail("lastReplayAt", orUnknown(s.lastReplayAt()))
+                    .detail("replayLsn", s.replayLsn())
+                    .detail("receiveLsn", s.receiveLsn())
+                    .build());
+            remedies.add(reconnect());
+            return "; no WAL receiver runs: it is not receiving changes";
+        }
+        if (s.receiverStatus() == null) {
+            result.finding(Finding.builder("A WAL receiver runs on the replica " + where + ", but its status and last"
+                            + " message time are hidden from " + facts.currentUser() + ": the lag formula reads 0"
+                            + " forever once the receiver is disconnected, so a low lag proves nothing here.")
+                    .detail("replica", where)
+                    .detail("receiverRunning", true)
+                    .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
+                    .build());
+            remedies.add("Grant the guard's role pg_read_all_stats (or pg_monitor) on the primary, so that it can see the"
+                    + " replica's WAL receiver: GRANT pg_read_all_stats TO " + facts.currentUser() + ".");
+            return "; whether its WAL receiver streams is hidden from " + facts.currentUser();
+        }
+        if (!"streaming".equals(s.receiverStatus())) {
+            result.atLeast(CheckStatus.FAIL);
+            result.finding(receiverFinding("The WAL receiver of the replica " + where + " is " + s.receiverStatus()
+                    + ", not streaming: the replica is not receiving changes, its lag formula reads " + lagText
+                    + " while its data stays frozen at the last replayed transaction (" + orUnknown(s.lastReplayAt())
+                    + "); " + CONSEQUENCE + ".", where, s));
+            remedies.add(reconnect());
+            return "; WAL receiver " + s.receiverStatus() + ", not streaming";
+        }
+        long timeoutMs = facts.settingAsLong("wal_receiver_timeout", 60_000);
+        Double age = s.lastMessageAgeSeconds();
+        if (timeoutMs > 0 && age != null && age * 1000 > timeoutMs) {
+            result.atLeast(CheckStatus.WARN);
+            result.finding(receiverFinding("The WAL receiver of the replica " + where + " has heard nothing from the"
+                    + " primary for " + SettingValues.format(seconds(age)) + ", longer than wal_receiver_timeout ("
+                    + SettingValues.format(Duration.ofMillis(timeoutMs)) + "): the connection is probably dead"
+                    + " and the lag reading stale.", where, s));
+            remedies.add(reconnect());
+            return "; WAL receiver streaming from " + s.sender() + ", but silent for " + SettingValues.format(seconds(age));
+        }
+        return "; WAL receiver streaming from " + s.sender();
+    }
+
+    private static String lagText(Duration lag) {
+        return lag == null ? "lag unknown (no transaction replayed since the replica started)"
+                : "lag " + SettingValues.format(lag);
     }
 
     private static Finding lagFinding(String where, Standby s, Duration lag, Duration warnAfter, Duration failAfter) {
