@@ -178,6 +178,9 @@ public final class DbGuard {
         private String password;
         private final Properties properties = new Properties();
         private DataSource replicaDataSource;
+        private String replicaJdbcUrl;
+        private String replicaUser;
+        private String replicaPassword;
         private String applicationName;
         private boolean production;
         private List<DatabaseCheck> checks;
@@ -261,6 +264,42 @@ public final class DbGuard {
          */
         public Builder replicaDataSource(DataSource value) {
             this.replicaDataSource = value;
+            return this;
+        }
+
+        /**
+         * Connect to the read replica with a JDBC URL instead of a DataSource, through pgjdbc without a
+         * pool; mutually exclusive with {@link #replicaDataSource(DataSource)}. It uses the primary's
+         * {@link #user(String)}, {@link #password(String)} and {@link #connectionProperty(String, String)}
+         * unless {@link #replicaUser(String)} / {@link #replicaPassword(String)} say otherwise; reports show
+         * the URL masked.
+         *
+         * @param value a {@code jdbc:postgresql:} URL of the replica
+         * @return this builder
+         */
+        public Builder replicaJdbcUrl(String value) {
+            this.replicaJdbcUrl = value;
+            return this;
+        }
+
+        /**
+         * @param value the user for {@link #replicaJdbcUrl(String)}, when it differs from the primary's
+         * @return this builder
+         */
+        public Builder replicaUser(String value) {
+            this.replicaUser = value;
+            return this;
+        }
+
+        /**
+         * The password for {@link #replicaJdbcUrl(String)}, when it differs from the primary's; it never
+         * appears in a report, log or exception.
+         *
+         * @param value the password
+         * @return this builder
+         */
+        public Builder replicaPassword(String value) {
+            this.replicaPassword = value;
             return this;
         }
 
@@ -439,6 +478,8 @@ public final class DbGuard {
             allSecrets.add(ConnectionInfos.passwordOf(jdbcUrl));
             allSecrets.add(ConnectionInfos.passwordOf(dataSource));
             allSecrets.add(ConnectionInfos.passwordOf(replicaDataSource));
+            allSecrets.add(replicaPassword);
+            allSecrets.add(ConnectionInfos.passwordOf(replicaJdbcUrl));
             SecretMasker masker = SecretMasker.of(allSecrets.stream().filter(Objects::nonNull).toList());
 
             DataSource primary = primary(masker);
@@ -457,11 +498,14 @@ public final class DbGuard {
             if (applicationName != null && applicationName.isBlank()) {
                 throw new DbGuardConfigurationException("applicationName must not be blank; leave it unset if unknown");
             }
+            DataSource replica = replica(masker);
+            ConnectionInfo replicaInfo = replicaJdbcUrl != null
+                    ? ConnectionInfos.fromUrl(replicaJdbcUrl, replicaConnectionProps(), masker)
+                    : ConnectionInfos.fromDataSource(replicaDataSource, masker);
             List<DatabaseCheck> selected = selectChecks();
             Map<String, Map<String, Object>> resolved = resolveSettings(selected);
-            GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info,
-                    ConnectionInfos.fromDataSource(replicaDataSource, masker));
-            CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replicaDataSource, resolved, options,
+            GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info, replicaInfo);
+            CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replica, resolved, options,
                     checkTimeout, connectTimeout, deadline, maxConcurrency, unknownIsFailure, clock, masker));
             return new DbGuard(List.copyOf(selected), runner, masker, unknownIsFailure, options);
         }
@@ -482,6 +526,32 @@ public final class DbGuard {
                         + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
             }
             return new UrlDataSource(jdbcUrl, connectionProps());
+        }
+
+        private DataSource replica(SecretMasker masker) {
+            if (replicaJdbcUrl == null) {
+                return replicaDataSource;
+            }
+            if (replicaDataSource != null) {
+                throw new DbGuardConfigurationException("Set either replicaDataSource or replicaJdbcUrl, not both");
+            }
+            if (!replicaJdbcUrl.startsWith("jdbc:postgresql:")
+                    || org.postgresql.Driver.parseURL(replicaJdbcUrl, new Properties()) == null) {
+                throw new DbGuardConfigurationException("replicaJdbcUrl '" + masker.mask(replicaJdbcUrl)
+                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
+            }
+            return new UrlDataSource(replicaJdbcUrl, replicaConnectionProps());
+        }
+
+        private Properties replicaConnectionProps() {
+            Properties p = connectionProps();
+            if (replicaUser != null) {
+                p.setProperty("user", replicaUser);
+            }
+            if (replicaPassword != null) {
+                p.setProperty("password", replicaPassword);
+            }
+            return p;
         }
 
         private Properties connectionProps() {
