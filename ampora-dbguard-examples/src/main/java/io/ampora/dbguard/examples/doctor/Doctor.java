@@ -73,6 +73,17 @@ public final class Doctor implements Callable<Integer> {
     @Option(names = "--production", description = "Treat insecure settings (TLS without certificate validation) as failures.")
     boolean production;
 
+    @Option(names = "--replica-jdbc-url", paramLabel = "URL",
+            description = "The read replica the application reads from; enables replica-lag (same credentials unless --replica-user / --replica-password-env).")
+    String replicaJdbcUrl;
+
+    @Option(names = "--replica-user", paramLabel = "U", description = "The user for the replica, when it differs from --user.")
+    String replicaUser;
+
+    @Option(names = "--replica-password-env", paramLabel = "VAR",
+            description = "The environment variable holding the replica's password, when it differs from the primary's.")
+    String replicaPasswordEnv;
+
     @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "Each check's time budget (default ${DEFAULT-VALUE}).")
     String checkTimeout;
@@ -138,12 +149,7 @@ public final class Doctor implements Callable<Integer> {
                     builder.user(user);
                 }
                 if (passwordEnv != null) {
-                    String password = System.getenv(passwordEnv);
-                    if (password == null) {
-                        throw new CommandLine.ParameterException(spec.commandLine(),
-                                "--password-env " + passwordEnv + ": that environment variable is not set");
-                    }
-                    builder.password(password);
+                    builder.password(env("--password-env", passwordEnv));
                 }
             }
             configure(builder);
@@ -178,6 +184,15 @@ public final class Doctor implements Callable<Integer> {
         if (appName != null) {
             builder.applicationName(appName);
         }
+        if (replicaJdbcUrl != null) {
+            builder.replicaJdbcUrl(replicaJdbcUrl);
+            if (replicaUser != null) {
+                builder.replicaUser(replicaUser);
+            }
+            if (replicaPasswordEnv != null) {
+                builder.replicaPassword(env("--replica-password-env", replicaPasswordEnv));
+            }
+        }
         if (!checks.isEmpty()) {
             builder.only(checks);
         }
@@ -189,6 +204,15 @@ public final class Doctor implements Callable<Integer> {
             }
             builder.set(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
+    }
+
+    private String env(String option, String variable) {
+        String value = System.getenv(variable);
+        if (value == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    option + " " + variable + ": that environment variable is not set");
+        }
+        return value;
     }
 
     private Duration duration(String option, String text) {
