@@ -41,7 +41,9 @@ import java.util.Optional;
  *                         session's current schema
  * @param expectNoPending  whether pending migrations are unexpected (the database should already be
  *                         migrated, e.g. when a separate job migrates): {@code schema-version} then warns
- * @param schemaSnapshot   the committed snapshot {@code schema-drift} compares with; empty to skip drift
+ * @param schemaSnapshot   the committed snapshot file {@code schema-drift} compares with
+ * @param schemaSnapshotResource the same as a classpath resource (for a snapshot shipped in the jar);
+ *                         with neither, {@code schema-drift} is skipped
  * @param migrationRole    the role that runs migrations when it is not the application's own
  *                         ({@code current_user}); {@code migration-permissions} checks that role
  */
@@ -51,6 +53,7 @@ public record FlywayGuard(
         List<String> schemas,
         boolean expectNoPending,
         Optional<Path> schemaSnapshot,
+        Optional<String> schemaSnapshotResource,
         Optional<String> migrationRole) {
 
     /** Flyway's default history table. */
@@ -99,6 +102,7 @@ public record FlywayGuard(
         private final List<String> schemas = new ArrayList<>();
         private boolean expectNoPending;
         private Path schemaSnapshot;
+        private String schemaSnapshotResource;
         private String migrationRole;
 
         private Builder() {
@@ -161,6 +165,17 @@ public record FlywayGuard(
         }
 
         /**
+         * The committed schema snapshot as a classpath resource, for applications that ship it in their jar.
+         *
+         * @param value a resource name such as {@code db/schema.json}
+         * @return this builder
+         */
+        public Builder schemaSnapshotResource(String value) {
+            this.schemaSnapshotResource = value;
+            return this;
+        }
+
+        /**
          * The role that runs migrations, when it is not the application's session role.
          *
          * @param value the role name, unquoted
@@ -205,8 +220,12 @@ public record FlywayGuard(
                 throw new DbGuardConfigurationException("FlywayGuard migrationRole must not be blank; leave it unset"
                         + " to check the session's own role");
             }
+            if (schemaSnapshot != null && schemaSnapshotResource != null) {
+                throw new DbGuardConfigurationException("FlywayGuard takes schemaSnapshot(path) or"
+                        + " schemaSnapshotResource(name), not both");
+            }
             return new FlywayGuard(locations, table, schemas, expectNoPending, Optional.ofNullable(schemaSnapshot),
-                    Optional.ofNullable(migrationRole));
+                    Optional.ofNullable(schemaSnapshotResource), Optional.ofNullable(migrationRole));
         }
     }
 }

@@ -219,6 +219,26 @@ public record SchemaSnapshot(List<SchemaObject> objects) {
     }
 
     /**
+     * Reads a snapshot shipped as a classpath resource.
+     *
+     * @param name the resource name, e.g. {@code db/schema.json}
+     * @return the snapshot
+     * @throws IllegalArgumentException when the resource is missing or not a snapshot
+     */
+    public static SchemaSnapshot loadResource(String name) {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try (java.io.InputStream in = (loader != null ? loader : SchemaSnapshot.class.getClassLoader())
+                .getResourceAsStream(name.startsWith("/") ? name.substring(1) : name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no schema snapshot resource " + name + " on the classpath");
+            }
+            return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the schema snapshot resource " + name, e);
+        }
+    }
+
+    /**
      * Writes the snapshot as JSON, creating parent directories.
      *
      * @param file where to write

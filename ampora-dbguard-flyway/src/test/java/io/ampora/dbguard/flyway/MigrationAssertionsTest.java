@@ -116,4 +116,12 @@ class MigrationAssertionsTest {
         assertThatThrownBy(() -> migrated.matchesSnapshot(file)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("changed column snap.orders.total: type numeric(10,2) -> numeric(12,2)");
     }
+
+    @Test
+    void demoMigrationsBuildTheCommittedSnapshot(TestDatabase db) {
+        // Regenerate with: mvn -pl ampora-dbguard-flyway -am test -Dtest=MigrationAssertionsTest -Dampora.snapshot.update=true
+        MigrationAssertions.forLocations(SAFE).schemas("demo").on(db.dataSource())
+                .isSafe()
+                .matchesSnapshot(Path.of("src/test/resources/db/demo/safe-schema.json"));
+    }
 }

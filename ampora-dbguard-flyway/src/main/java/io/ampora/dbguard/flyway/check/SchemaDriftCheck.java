@@ -50,12 +50,14 @@ public final class SchemaDriftCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
-        if (config.schemaSnapshot().isEmpty()) {
+        if (config.schemaSnapshot().isEmpty() && config.schemaSnapshotResource().isEmpty()) {
             return CheckResult.skip(this, "No schema snapshot configured: pass FlywayGuard.custom().schemaSnapshot(path)"
                     + " with a file written by SchemaSnapshot.write (MigrationAssertions.matchesSnapshot writes it).");
         }
-        Path file = config.schemaSnapshot().get();
-        if (!Files.isReadable(file)) {
+        String source = config.schemaSnapshot().map(p -> p.getFileName().toString())
+                .orElseGet(() -> config.schemaSnapshotResource().orElseThrow());
+        Path file = config.schemaSnapshot().orElse(null);
+        if (file != null && !Files.isReadable(file)) {
             return CheckResult.unknown(this, "The schema snapshot " + file.toAbsolutePath() + " cannot be read.");
         }
         FlywayReader.Status status = FlywayReader.read(config, context.connection());
@@ -65,15 +67,16 @@ public final class SchemaDriftCheck implements DatabaseCheck {
                     + status.newestInCode().map(Object::toString).orElse("none")
                     + "): drift is compared once migrations have applied.");
         }
-        SchemaSnapshot expected = SchemaSnapshot.load(file);
+        SchemaSnapshot expected = file != null ? SchemaSnapshot.load(file)
+                : SchemaSnapshot.loadResource(config.schemaSnapshotResource().orElseThrow());
         SchemaSnapshot actual = SchemaSnapshot.read(context.connection(), config.schemas(), config.table());
         SchemaDiff diff = expected.diff(actual);
         if (diff.isEmpty()) {
-            return CheckResult.pass(this, "The schema matches the snapshot " + file.getFileName() + " ("
+            return CheckResult.pass(this, "The schema matches the snapshot " + source + " ("
                     + expected.objects().size() + " objects).");
         }
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.WARN)
-                .summary(diff.changes().size() + " differences from the snapshot " + file.getFileName()
+                .summary(diff.changes().size() + " differences from the snapshot " + source
                         + ": the schema was changed outside the migrations.");
         diff.changes().stream().limit(MAX_FINDINGS).forEach(change -> result.finding(
                 Finding.builder(capitalise(change.describe()) + ".")

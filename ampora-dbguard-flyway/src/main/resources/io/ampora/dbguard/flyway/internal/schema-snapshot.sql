@@ -47,6 +47,7 @@ rows AS (
     SELECT 'constraint', t.qname || '.' || pg_catalog.quote_ident(con.conname), x.key, x.value
     FROM tab t
     JOIN pg_catalog.pg_constraint con ON con.conrelid = t.oid
+                                      AND con.contype <> 'n'  -- NOT NULL rows from 18 on: notNull says it on every version
     CROSS JOIN LATERAL (VALUES
         ('definition', pg_catalog.pg_get_constraintdef(con.oid, true)),
         ('validated', con.convalidated::text)

@@ -280,4 +280,19 @@ class FlywayChecksTest {
             return rs.getString(1);
         }
     }
+
+    @Test
+    void schemaDriftReadsASnapshotShippedOnTheClasspath(TestDatabase db) throws Exception {
+        migrate(db.dataSource(), "demo", "classpath:db/demo/safe");
+        FlywayGuard guard = FlywayGuard.custom().locations("classpath:db/demo/safe").schemas("demo")
+                .schemaSnapshotResource("db/demo/safe-schema.json").build();
+        assertThat(result(run(db.dataSource(), guard), "schema-drift").status()).isEqualTo(CheckStatus.PASS);
+
+        db.execute("DROP INDEX demo.order_notes_order_id_idx");
+        CheckResult r = result(run(db.dataSource(), guard), "schema-drift");
+
+        assertThat(r.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(r.summary()).contains("safe-schema.json");
+        assertThat(r.findings()).map(Finding::message).containsExactly("Removed index demo.order_notes_order_id_idx.");
+    }
 }
