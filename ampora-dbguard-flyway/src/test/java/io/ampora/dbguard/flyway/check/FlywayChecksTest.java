@@ -295,4 +295,51 @@ class FlywayChecksTest {
         assertThat(r.summary()).contains("safe-schema.json");
         assertThat(r.findings()).map(Finding::message).containsExactly("Removed index demo.order_notes_order_id_idx.");
     }
+
+    @Test
+    void migrationStateReportsAnAppliedMigrationMissingFromTheCodeAndALateLowerVersion(TestDatabase db) {
+        migrate(db.dataSource(), "gaps", V3);
+
+        CheckResult missing = result(run(db.dataSource(),
+                FlywayGuard.custom().locations("classpath:db/flyway/missing").schemas("gaps").build()), "migration-state");
+        CheckResult late = result(run(db.dataSource(),
+                FlywayGuard.custom().locations("classpath:db/flyway/late").schemas("gaps").build()), "migration-state");
+
+        assertThat(missing.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(missing.findings()).singleElement().satisfies(f -> {
+            assertThat(f.message()).contains("Version 2 (V2__create_orders.sql) is applied in the database but missing");
+            assertThat(f.details()).containsEntry("state", "MISSING_SUCCESS");
+        });
+        assertThat(missing.remediation()).contains("restore V2__create_orders.sql");
+        assertThat(late.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(late.findings()).singleElement().satisfies(f -> {
+            assertThat(f.message()).contains("Version 2.1 (V2_1__late_arrival.sql)").contains("older than the database's newest version 3");
+            assertThat(f.details()).containsEntry("state", "IGNORED");
+        });
+        assertThat(late.remediation()).contains("outOfOrder=true");
+    }
+
+    @Test
+    void migrationLockSaysWhenTheHoldersStateIsHiddenFromAnUnprivilegedRole(TestDatabase db) throws Exception {
+        String role = "watcher_" + db.name();
+        db.createRole(role, "secret", "");
+        Connection holder = db.openSession();
+        try (var st = holder.createStatement()) {
+            st.execute("SET application_name = 'other-pod'");
+            st.execute("SELECT pg_advisory_lock(77433833903597)");
+        }
+        try {
+            CheckResult r = result(run(db.dataSource(role, "secret"), FlywayGuard.ofLocations(V3)), "migration-lock");
+
+            assertThat(r.status()).isEqualTo(CheckStatus.WARN);
+            assertThat(r.findings()).singleElement().satisfies(f -> {
+                assertThat(f.message()).contains("other-pod").contains("hidden").contains("pg_read_all_stats");
+                assertThat(f.details().get("state")).isNull();
+            });
+        } finally {
+            try (var st = holder.createStatement()) {
+                st.execute("SELECT pg_advisory_unlock_all()");
+            }
+        }
+    }
 }
