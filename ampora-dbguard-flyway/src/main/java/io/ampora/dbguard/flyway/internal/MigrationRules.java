@@ -56,7 +56,7 @@ public final class MigrationRules {
             if (table == null) {
                 continue;
             }
-            String name = table.name() + "." + quote(old.name());
+            String name = table.name() + "." + old.name();
             Column now = after.columns().get(old.tableOid() + ":" + old.attnum());
             if (now == null) {
                 out.add(new MigrationViolation(script, MigrationRule.BACKWARD_COMPATIBLE, name,
@@ -66,8 +66,8 @@ public final class MigrationRules {
             }
             if (!now.name().equals(old.name())) {
                 out.add(new MigrationViolation(script, MigrationRule.BACKWARD_COMPATIBLE, name,
-                        "renames column " + name + " to " + quote(now.name()) + ": the previous release still uses "
-                                + quote(old.name()) + ".",
+                        "renames column " + name + " to " + now.name() + ": the previous release still uses "
+                                + old.name() + ".",
                         "add the new column, write both and backfill, then drop the old one later (" + EXPAND_CONTRACT + ")"));
             }
             if (!now.type().equals(old.type())) {
@@ -84,7 +84,7 @@ public final class MigrationRules {
                 continue;
             }
             if (now.notNull() && !now.hasDefault()) {
-                String name = after.tables().get(now.tableOid()).name() + "." + quote(now.name());
+                String name = after.tables().get(now.tableOid()).name() + "." + now.name();
                 out.add(new MigrationViolation(script, MigrationRule.BACKWARD_COMPATIBLE, name,
                         "adds NOT NULL column " + name + " without a default: inserts from the previous release,"
                                 + " which does not know the column, fail (and the migration fails on a non-empty table).",
@@ -96,7 +96,7 @@ public final class MigrationRules {
             if (before.foreignKeys().containsKey(fk.oid())) {
                 continue;
             }
-            String name = fk.table() + "." + quote(fk.name());
+            String name = fk.table() + "." + fk.name();
             if (!fk.indexed()) {
                 out.add(new MigrationViolation(script, MigrationRule.FOREIGN_KEY_SAFE, name,
                         "adds foreign key " + name + " on " + fk.table() + " (" + fk.columns() + ") without an index:"
@@ -119,9 +119,5 @@ public final class MigrationRules {
 
     private static String noun(Table t) {
         return t.kind().equals("v") ? "view" : t.kind().equals("m") ? "materialized view" : "table";
-    }
-
-    private static String quote(String identifier) {
-        return identifier.matches("[a-z_][a-z0-9_$]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }

@@ -36,7 +36,7 @@ public record SchemaState(Map<Long, Table> tables, Map<String, Column> columns, 
      *
      * @param tableOid   the table's oid
      * @param attnum     its number
-     * @param name       its name
+     * @param name       its name, quoted as quote_ident does
      * @param type       its type as format_type writes it
      * @param notNull    NOT NULL
      * @param hasDefault a default, identity or generation expression
@@ -48,7 +48,7 @@ public record SchemaState(Map<Long, Table> tables, Map<String, Column> columns, 
      * A foreign key.
      *
      * @param oid       its oid
-     * @param name      its name
+     * @param name      its name, quoted
      * @param tableOid  the referencing table
      * @param table     the referencing table's name
      * @param columns   the referencing columns, quoted, comma-separated

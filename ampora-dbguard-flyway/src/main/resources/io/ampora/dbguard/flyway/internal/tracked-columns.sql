@@ -1,7 +1,8 @@
--- Columns by (table oid, attnum): a rename or type change keeps attnum. Parameters as tracked-tables.
+-- Columns by (table oid, attnum): a rename or type change keeps attnum; names come quoted.
+-- Parameters as tracked-tables.
 SELECT c.oid::bigint                                         AS table_oid,
        a.attnum                                              AS attnum,
-       a.attname::text                                       AS name,
+       pg_catalog.quote_ident(a.attname)                     AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod)       AS type,
        a.attnotnull                                          AS not_null,
        (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default

@@ -2,7 +2,7 @@
 -- columns of a valid, non-partial index (INCLUDE columns do not count). Partition clones are skipped.
 -- Parameters as tracked-tables.
 SELECT con.oid::bigint                                               AS oid,
-       con.conname::text                                             AS name,
+       pg_catalog.quote_ident(con.conname)                           AS name,
        con.conrelid::bigint                                          AS table_oid,
        pg_catalog.format('%I.%I', n.nspname, c.relname)              AS table_name,
        (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
