@@ -53,8 +53,15 @@ public final class SchemaVersionCheck implements DatabaseCheck {
         String codeNewest = status.newestInCode().map(Object::toString).orElse("none");
         int pending = status.pending().size();
         if (!status.historyExists()) {
-            return CheckResult.pass(this, "Empty database (no " + status.historySchema() + "." + config.table()
-                    + "): " + pending + " migrations will apply at startup, up to version " + codeNewest + ".");
+            String summary = "Empty database (no " + status.historySchema() + "." + config.table() + "): " + pending
+                    + " migrations will apply at startup, up to version " + codeNewest + ".";
+            if (config.expectNoPending()) {
+                return CheckResult.builder(this).status(CheckStatus.WARN).summary(summary)
+                        .remediation("The database was expected to be migrated already: check that the application"
+                                + " points at the right database and schema, or run the migration job first.")
+                        .build();
+            }
+            return CheckResult.pass(this, summary);
         }
         String dbNewest = status.newestApplied().map(Object::toString).orElse("none");
         List<MigrationInfo> future = status.migrations().stream()

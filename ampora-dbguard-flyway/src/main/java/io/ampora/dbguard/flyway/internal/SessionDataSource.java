@@ -19,7 +19,7 @@ import javax.sql.DataSource;
 public final class SessionDataSource implements DataSource {
 
     private static final Set<String> IGNORED = Set.of("close", "setAutoCommit", "commit", "rollback", "setReadOnly",
-            "setTransactionIsolation", "setNetworkTimeout");
+            "setTransactionIsolation", "setNetworkTimeout", "abort");
 
     private final Connection proxy;
 

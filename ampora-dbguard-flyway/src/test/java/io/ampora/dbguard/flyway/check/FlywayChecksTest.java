@@ -83,6 +83,8 @@ class FlywayChecksTest {
         assertThat(r.status()).isEqualTo(CheckStatus.PASS);
         assertThat(r.summary()).contains("Empty database").contains("3 migrations will apply");
         assertThat(result(report, "migration-state").status()).isEqualTo(CheckStatus.SKIP);
+        assertThat(result(run(db.dataSource(), FlywayGuard.custom().locations(V3).schemas("never_migrated")
+                .expectNoPending(true).build()), "schema-version").status()).isEqualTo(CheckStatus.WARN);
         // Flyway.info() ran on the read-only session: no schema, no history table appeared.
         assertThat(db.queryString("SELECT count(*) FROM pg_namespace WHERE nspname = 'never_migrated'")).isEqualTo("0");
     }
