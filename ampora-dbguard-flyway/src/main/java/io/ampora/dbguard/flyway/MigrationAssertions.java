@@ -1,0 +1,339 @@
+package io.ampora.dbguard.flyway;
+
+import io.ampora.dbguard.flyway.internal.FlywayReader;
+import io.ampora.dbguard.flyway.internal.MigrationRules;
+import io.ampora.dbguard.flyway.internal.SchemaState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assertions for a migration test: the application's migrations apply on an empty database, build exactly
+ * the committed schema snapshot, and each one is safe to run while the previous release still serves
+ * traffic. Works with any DataSource (an embedded or containerised PostgreSQL) and any test framework:
+ * failures are {@link AssertionError}s naming the migration file, the object, the reason and the safe pattern.
+ *
+ * <pre>{@code
+ * MigrationAssertions.forLocations("classpath:db/migration")
+ *         .allow("V7__drop_legacy_code.sql", MigrationRule.BACKWARD_COMPATIBLE)
+ *         .on(dataSource)
+ *         .isSafe()
+ *         .matchesSnapshot(Path.of("src/test/resources/db/schema.json"));
+ * }</pre>
+ *
+ * <p>{@link #on(DataSource)} applies the migrations one at a time (Flyway {@code target}), reading the
+ * catalogs before and after each: a table or column that disappears or changes name keeps its oid and
+ * attnum, so renames are told apart from drops, and a rewrite is seen for real as a changed
+ * {@code pg_class.relfilenode}.
+ */
+public final class MigrationAssertions {
+
+    /** The system property that makes {@link MigratedDatabase#matchesSnapshot(Path)} rewrite the file. */
+    public static final String UPDATE_PROPERTY = "ampora.snapshot.update";
+
+    private final List<String> locations;
+    private final String table;
+    private final List<String> schemas;
+    private final Map<String, Set<MigrationRule>> allowed;
+
+    private MigrationAssertions(List<String> locations, String table, List<String> schemas,
+                                Map<String, Set<MigrationRule>> allowed) {
+        this.locations = List.copyOf(locations);
+        this.table = table;
+        this.schemas = List.copyOf(schemas);
+        this.allowed = Map.copyOf(allowed);
+    }
+
+    /**
+     * Starts assertions for the migrations in these Flyway locations.
+     *
+     * @param locations e.g. {@code classpath:db/migration}, {@code filesystem:src/main/resources/db/migration}
+     * @return the assertions
+     */
+    public static MigrationAssertions forLocations(String... locations) {
+        if (locations.length == 0) {
+            throw new IllegalArgumentException("forLocations needs at least one Flyway location, e.g. classpath:db/migration");
+        }
+        return new MigrationAssertions(Arrays.asList(locations), FlywayGuard.DEFAULT_TABLE, List.of(), Map.of());
+    }
+
+    /**
+     * The history table, when not {@code flyway_schema_history}.
+     *
+     * @param value the table name
+     * @return a copy with that table
+     */
+    public MigrationAssertions table(String value) {
+        return new MigrationAssertions(locations, Objects.requireNonNull(value, "table"), schemas, allowed);
+    }
+
+    /**
+     * Flyway {@code schemas}: where the migrations run; also limits what snapshots and rules look at.
+     *
+     * @param values schema names
+     * @return a copy with those schemas
+     */
+    public MigrationAssertions schemas(String... values) {
+        return new MigrationAssertions(locations, table, Arrays.asList(values), allowed);
+    }
+
+    /**
+     * Exempts a migration from rules, for a step taken on purpose (the contract step of expand/contract).
+     *
+     * @param script the file name ({@code V3__drop_legacy.sql}) or the version ({@code 3})
+     * @param rules  the rules it may break; none for all of them
+     * @return a copy with the exemption
+     */
+    public MigrationAssertions allow(String script, MigrationRule... rules) {
+        Map<String, Set<MigrationRule>> copy = new LinkedHashMap<>(allowed);
+        Set<MigrationRule> set = rules.length == 0 ? EnumSet.allOf(MigrationRule.class) : EnumSet.copyOf(Arrays.asList(rules));
+        copy.merge(Objects.requireNonNull(script, "script"), set, (a, b) -> {
+            Set<MigrationRule> merged = EnumSet.copyOf(a);
+            merged.addAll(b);
+            return merged;
+        });
+        return new MigrationAssertions(locations, table, schemas, copy);
+    }
+
+    /**
+     * Applies every migration, one at a time, to an empty database and records what each one did.
+     *
+     * @param dataSource an empty database (or empty {@link #schemas(String...)}) the test may write to
+     * @return the migrated database to assert on
+     * @throws IllegalStateException when the database is not empty
+     */
+    public MigratedDatabase on(DataSource dataSource) {
+        return new MigratedDatabase(this, dataSource);
+    }
+
+    private boolean isAllowed(MigrationViolation v, String version) {
+        for (Map.Entry<String, Set<MigrationRule>> e : allowed.entrySet()) {
+            String key = e.getKey();
+            boolean matches = key.equals(v.script()) || v.script().endsWith("/" + key) || key.equals(version);
+            if (matches && e.getValue().contains(v.rule())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A database the migrations were applied to, step by step; the assertions read what each step did. */
+    public static final class MigratedDatabase {
+
+        private static final Logger LOG = LoggerFactory.getLogger(MigratedDatabase.class);
+
+        private final MigrationAssertions config;
+        private final DataSource dataSource;
+        private final List<String> applied = new ArrayList<>();
+        private final List<MigrationViolation> violations = new ArrayList<>();
+        private String failure;
+
+        private MigratedDatabase(MigrationAssertions config, DataSource dataSource) {
+            this.config = config;
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            try {
+                migrateStepByStep();
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read the catalogs of the test database: " + e.getMessage(), e);
+            }
+        }
+
+        private FlywayGuard guard() {
+            return FlywayGuard.custom().locations(config.locations.toArray(String[]::new)).table(config.table)
+                    .schemas(config.schemas.toArray(String[]::new)).build();
+        }
+
+        private void migrateStepByStep() throws SQLException {
+            SchemaSnapshot start = snapshot();
+            if (!start.objects().isEmpty()) {
+                throw new IllegalStateException("MigrationAssertions.on(dataSource) needs an empty database"
+                        + (config.schemas.isEmpty() ? "" : " (schemas " + config.schemas + ")") + " but found "
+                        + start.objects().size() + " objects, e.g. " + start.objects().get(0).label()
+                        + "; give the test a fresh database or its own schemas(...)");
+            }
+            FlywayGuard guard = guard();
+            List<MigrationInfo> pending = Arrays.stream(FlywayReader.configure(guard, dataSource).load().info().pending())
+                    .filter(m -> m.getVersion() != null).toList();
+            for (MigrationInfo m : pending) {
+                SchemaState before = state();
+                try {
+                    FlywayReader.configure(guard, dataSource).target(m.getVersion().getVersion()).load().migrate();
+                } catch (FlywayException e) {
+                    failure = m.getScript() + " failed on an empty database after " + applied.size()
+                            + " migrations applied: " + e.getMessage().lines().limit(12).collect(Collectors.joining(" | "));
+                    return;
+                }
+                applied.add(m.getScript());
+                for (MigrationViolation v : MigrationRules.judge(m.getScript(), before, state())) {
+                    if (config.isAllowed(v, m.getVersion().getVersion())) {
+                        LOG.info("allowed: {}", v.message());
+                    } else {
+                        violations.add(v);
+                    }
+                }
+            }
+            try {
+                FlywayReader.configure(guard, dataSource).load().migrate();
+            } catch (FlywayException e) {
+                failure = "the repeatable migrations failed after every versioned one applied: "
+                        + e.getMessage().lines().limit(12).collect(Collectors.joining(" | "));
+            }
+        }
+
+        private SchemaState state() throws SQLException {
+            try (Connection c = dataSource.getConnection()) {
+                return SchemaState.read(c, config.schemas, config.table);
+            }
+        }
+
+        private SchemaSnapshot snapshot() throws SQLException {
+            try (Connection c = dataSource.getConnection()) {
+                return SchemaSnapshot.read(c, config.schemas, config.table);
+            }
+        }
+
+        /**
+         * Asserts that every migration applied on the empty database.
+         *
+         * @return this, to chain further assertions
+         * @throws AssertionError naming the migration that failed and the database's error
+         */
+        public MigratedDatabase appliesCleanly() {
+            if (failure != null) {
+                throw new AssertionError(failure);
+            }
+            return this;
+        }
+
+        /**
+         * Asserts that no migration breaks the previous release: no dropped or renamed table or column,
+         * no column type change, no NOT NULL column without a default (unless allowed).
+         *
+         * @return this
+         * @throws AssertionError listing each migration file, object, reason and safe pattern
+         */
+        public MigratedDatabase isBackwardCompatible() {
+            return holds(EnumSet.of(MigrationRule.BACKWARD_COMPATIBLE));
+        }
+
+        /**
+         * Asserts that no migration rewrites an existing table (unless allowed).
+         *
+         * @return this
+         * @throws AssertionError naming the migration, the table and its relfilenode before and after
+         */
+        public MigratedDatabase rewritesNoTable() {
+            return holds(EnumSet.of(MigrationRule.NO_TABLE_REWRITE));
+        }
+
+        /**
+         * Asserts that every new foreign key has an index and none is validated on an existing table in
+         * the step that adds it (unless allowed).
+         *
+         * @return this
+         * @throws AssertionError naming the migration, the constraint and the index to create
+         */
+        public MigratedDatabase keepsForeignKeysSafe() {
+            return holds(EnumSet.of(MigrationRule.FOREIGN_KEY_SAFE));
+        }
+
+        /**
+         * All of {@link #appliesCleanly()}, {@link #isBackwardCompatible()}, {@link #rewritesNoTable()} and
+         * {@link #keepsForeignKeysSafe()}, reported together.
+         *
+         * @return this
+         * @throws AssertionError listing every problem
+         */
+        public MigratedDatabase isSafe() {
+            appliesCleanly();
+            return holds(EnumSet.allOf(MigrationRule.class));
+        }
+
+        private MigratedDatabase holds(Set<MigrationRule> rules) {
+            appliesCleanly();
+            List<MigrationViolation> broken = violations.stream().filter(v -> rules.contains(v.rule())).toList();
+            if (!broken.isEmpty()) {
+                throw new AssertionError(broken.size() + " unsafe migration steps:\n - "
+                        + broken.stream().map(MigrationViolation::message).collect(Collectors.joining("\n - ")));
+            }
+            return this;
+        }
+
+        /**
+         * Asserts that the migrated schema equals the committed snapshot. With
+         * {@code -Dampora.snapshot.update=true} it writes the file instead (review and commit the change).
+         *
+         * @param file the committed snapshot, e.g. {@code src/test/resources/db/schema.json}
+         * @return this
+         * @throws AssertionError listing what differs, or saying how to create a missing file
+         */
+        public MigratedDatabase matchesSnapshot(Path file) {
+            appliesCleanly();
+            SchemaSnapshot actual = schema();
+            if (Boolean.getBoolean(UPDATE_PROPERTY)) {
+                actual.write(file);
+                LOG.warn("Wrote the schema snapshot {} ({} objects); review and commit it", file.toAbsolutePath(),
+                        actual.objects().size());
+                return this;
+            }
+            if (!Files.exists(file)) {
+                throw new AssertionError("No schema snapshot at " + file.toAbsolutePath() + ": create it with"
+                        + " -D" + UPDATE_PROPERTY + "=true (or updateSnapshot(path)), then review and commit it.");
+            }
+            SchemaDiff diff = SchemaSnapshot.load(file).diff(actual);
+            if (!diff.isEmpty()) {
+                throw new AssertionError("The migrations build a schema that differs from " + file + " ("
+                        + diff.changes().size() + " differences):\n - " + diff.toString().replace("\n", "\n - ")
+                        + "\nIf the migrations changed on purpose, regenerate the snapshot with -D" + UPDATE_PROPERTY
+                        + "=true and commit it.");
+            }
+            return this;
+        }
+
+        /**
+         * Writes the migrated schema to a snapshot file, whatever it held.
+         *
+         * @param file where to write
+         * @return this
+         */
+        public MigratedDatabase updateSnapshot(Path file) {
+            appliesCleanly();
+            schema().write(file);
+            return this;
+        }
+
+        /** @return the schema the migrations built */
+        public SchemaSnapshot schema() {
+            try {
+                return snapshot();
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read the migrated schema: " + e.getMessage(), e);
+            }
+        }
+
+        /** @return the migration files applied, in order */
+        public List<String> applied() {
+            return List.copyOf(applied);
+        }
+
+        /** @return every rule broken and not allowed, for assertions of one's own */
+        public List<MigrationViolation> violations() {
+            return List.copyOf(violations);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.ampora.dbguard.flyway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ampora.dbguard.flyway.MigrationAssertions.MigratedDatabase;
+import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.WithPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The migration-test API on the demo migration sets; each test migrates into a schema of its own. */
+@WithPostgres
+class MigrationAssertionsTest {
+
+    static final String SAFE = "classpath:db/demo/safe";
+    static final String UNSAFE = "classpath:db/demo/unsafe";
+
+    @Test
+    void expandOnlyMigrationsPassEveryRule(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations(SAFE).schemas("safe").on(db.dataSource());
+
+        migrated.isSafe();
+
+        assertThat(migrated.applied()).containsExactly("V1__create_customers.sql", "V2__create_orders.sql",
+                "V3__expand_customers_and_notes.sql", "V4__link_orders_to_notes_not_valid.sql",
+                "V5__validate_pinned_note_fk.sql");
+        assertThat(migrated.violations()).isEmpty();
+    }
+
+    @Test
+    void catchesDroppedColumnRenamedTableTypeChangeAndRequiredColumn(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations(UNSAFE).schemas("unsafe_compat").on(db.dataSource());
+
+        assertThatThrownBy(migrated::isBackwardCompatible).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("V3__drop_legacy_code.sql: drops column unsafe_compat.customers.legacy_code")
+                .hasMessageContaining("V4__rename_orders.sql: renames table unsafe_compat.orders to unsafe_compat.purchases")
+                .hasMessageContaining("V5__total_in_cents.sql: changes the type of column unsafe_compat.purchases.total"
+                        + " from numeric(12,2) to bigint")
+                .hasMessageContaining("V7__require_region.sql: adds NOT NULL column unsafe_compat.customers.region"
+                        + " without a default")
+                .hasMessageContaining("expand then contract");
+    }
+
+    @Test
+    void catchesATypeChangeThatRewritesTheTable(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations(UNSAFE).schemas("unsafe_rewrite").on(db.dataSource());
+
+        assertThatThrownBy(migrated::rewritesNoTable).isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("1 unsafe migration steps")
+                .hasMessageContaining("V5__total_in_cents.sql: rewrites table unsafe_rewrite.purchases (relfilenode ")
+                .hasMessageContaining("ACCESS EXCLUSIVE");
+    }
+
+    @Test
+    void catchesAForeignKeyWithoutIndexValidatedOnALiveTable(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations(UNSAFE).schemas("unsafe_fk").on(db.dataSource());
+
+        assertThatThrownBy(migrated::keepsForeignKeysSafe).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("V6__add_coupons.sql: adds foreign key unsafe_fk.purchases.purchases_coupon_id_fkey"
+                        + " on unsafe_fk.purchases (coupon_id) without an index")
+                .hasMessageContaining("CREATE INDEX CONCURRENTLY ON unsafe_fk.purchases (coupon_id)")
+                .hasMessageContaining("NOT VALID in one migration, then ALTER TABLE ... VALIDATE");
+    }
+
+    @Test
+    void allowedMigrationIsNotReported(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations(UNSAFE).schemas("unsafe_allowed")
+                .allow("V3__drop_legacy_code.sql", MigrationRule.BACKWARD_COMPATIBLE)
+                .allow("5")
+                .on(db.dataSource());
+
+        assertThat(migrated.violations()).extracting(MigrationViolation::script)
+                .doesNotContain("V3__drop_legacy_code.sql", "V5__total_in_cents.sql")
+                .contains("V4__rename_orders.sql", "V6__add_coupons.sql", "V7__require_region.sql");
+    }
+
+    @Test
+    void failingMigrationIsNamed(TestDatabase db) {
+        MigratedDatabase migrated = MigrationAssertions.forLocations("classpath:db/flyway/broken").schemas("broken")
+                .on(db.dataSource());
+
+        assertThatThrownBy(migrated::appliesCleanly).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("V2__index_concurrently.sql failed on an empty database after 1 migrations applied")
+                .hasMessageContaining("no_such_column");
+    }
+
+    @Test
+    void refusesADatabaseThatIsNotEmpty(TestDatabase db) throws Exception {
+        db.execute("CREATE SCHEMA busy; CREATE TABLE busy.leftover (id int)");
+
+        assertThatThrownBy(() -> MigrationAssertions.forLocations(SAFE).schemas("busy").on(db.dataSource()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs an empty database").hasMessageContaining("busy.leftover");
+    }
+
+    @Test
+    void schemaMatchesTheCommittedSnapshotAndDifferencesAreListed(TestDatabase db, @TempDir Path dir) throws Exception {
+        Path file = dir.resolve("schema.json");
+        MigratedDatabase migrated = MigrationAssertions.forLocations(SAFE).schemas("snap").on(db.dataSource());
+
+        assertThatThrownBy(() -> migrated.matchesSnapshot(file)).hasMessageContaining("-Dampora.snapshot.update=true");
+        System.setProperty(MigrationAssertions.UPDATE_PROPERTY, "true");
+        try {
+            migrated.matchesSnapshot(file);
+        } finally {
+            System.clearProperty(MigrationAssertions.UPDATE_PROPERTY);
+        }
+        migrated.matchesSnapshot(file);
+
+        String json = Files.readString(file);
+        assertThat(json).contains("\"name\" : \"snap.customers.status\"").contains("'active'::text");
+        Files.writeString(file, json.replace("numeric(12,2)", "numeric(10,2)"));
+        assertThatThrownBy(() -> migrated.matchesSnapshot(file)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("changed column snap.orders.total: type numeric(10,2) -> numeric(12,2)");
+    }
+
+    @Test
+    void demoMigrationsBuildTheCommittedSnapshot(TestDatabase db) {
+        // Regenerate with: mvn -pl ampora-dbguard-flyway -am test -Dtest=MigrationAssertionsTest -Dampora.snapshot.update=true
+        MigrationAssertions.forLocations(SAFE).schemas("demo").on(db.dataSource())
+                .isSafe()
+                .matchesSnapshot(Path.of("src/test/resources/db/demo/safe-schema.json"));
+    }
+}

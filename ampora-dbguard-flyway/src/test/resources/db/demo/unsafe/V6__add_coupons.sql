@@ -1,0 +1,2 @@
+CREATE TABLE coupons (id bigint PRIMARY KEY);
+ALTER TABLE purchases ADD COLUMN coupon_id bigint REFERENCES coupons (id);
