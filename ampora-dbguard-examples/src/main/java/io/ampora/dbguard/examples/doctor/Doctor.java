@@ -5,10 +5,12 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.report.JsonReportRenderer;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.report.TextReportRenderer;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +85,21 @@ public final class Doctor implements Callable<Integer> {
     @Option(names = "--replica-password-env", paramLabel = "VAR",
             description = "The environment variable holding the replica's password, when it differs from the primary's.")
     String replicaPasswordEnv;
+
+    @Option(names = "--flyway-locations", split = ",", paramLabel = "LOCATION",
+            description = "Flyway locations of the application's migrations (filesystem:DIR or classpath:PATH);"
+                    + " enables schema-version, migration-state, migration-permissions, migration-lock, schema-drift.")
+    List<String> flywayLocations = new ArrayList<>();
+
+    @Option(names = "--flyway-table", paramLabel = "NAME", defaultValue = FlywayGuard.DEFAULT_TABLE,
+            description = "Flyway schema history table (default ${DEFAULT-VALUE}).")
+    String flywayTable;
+
+    @Option(names = "--flyway-schemas", split = ",", paramLabel = "SCHEMA", description = "Flyway schemas, when not the default schema.")
+    List<String> flywaySchemas = new ArrayList<>();
+
+    @Option(names = "--flyway-snapshot", paramLabel = "FILE", description = "The committed schema snapshot (JSON) for schema-drift.")
+    Path flywaySnapshot;
 
     @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "Each check's time budget (default ${DEFAULT-VALUE}).")
@@ -193,6 +210,7 @@ public final class Doctor implements Callable<Integer> {
                 builder.replicaPassword(env("--replica-password-env", replicaPasswordEnv));
             }
         }
+        configureFlyway(builder);
         if (!checks.isEmpty()) {
             builder.only(checks);
         }
@@ -204,6 +222,24 @@ public final class Doctor implements Callable<Integer> {
             }
             builder.set(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
+    }
+
+    private void configureFlyway(DbGuard.Builder builder) {
+        if (flywayLocations.isEmpty()) {
+            if (!FlywayGuard.DEFAULT_TABLE.equals(flywayTable) || !flywaySchemas.isEmpty() || flywaySnapshot != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--flyway-table, --flyway-schemas and --flyway-snapshot need --flyway-locations");
+            }
+            return;
+        }
+        FlywayGuard.Builder flyway = FlywayGuard.custom()
+                .locations(flywayLocations.toArray(String[]::new))
+                .table(flywayTable)
+                .schemas(flywaySchemas.toArray(String[]::new));
+        if (flywaySnapshot != null) {
+            flyway.schemaSnapshot(flywaySnapshot);
+        }
+        flyway.build().checks().forEach(builder::addCheck);
     }
 
     private String env(String option, String variable) {

@@ -92,4 +92,22 @@ class DoctorCommandTest {
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("connectivity").contains("Connected in");
     }
+
+    @Test
+    void flywayLocationsAddTheMigrationChecks(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres",
+                "--flyway-locations", "classpath:db/doctor-test-migrations");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("schema-version").contains("2 migrations will apply at startup")
+                .contains("migration-lock");
+    }
+
+    @Test
+    void flywayOptionsWithoutLocationsAreAUsageError(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--flyway-table", "schema_history");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("need --flyway-locations");
+    }
 }

@@ -1,0 +1,1 @@
+CREATE TABLE tenant (id uuid PRIMARY KEY, name text NOT NULL);
