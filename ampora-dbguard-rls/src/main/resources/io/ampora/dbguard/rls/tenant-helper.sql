@@ -20,7 +20,7 @@ CREATE OR REPLACE FUNCTION ampora_current_tenant(setting_name text DEFAULT 'app.
     PARALLEL SAFE
 AS $function$
 DECLARE
-    tenant text := pg_catalog.nullif(pg_catalog.current_setting(setting_name, true), '');
+    tenant text := NULLIF(pg_catalog.current_setting(setting_name, true), '');
 BEGIN
     IF tenant IS NULL THEN
         RAISE EXCEPTION 'no tenant is bound to this transaction: % is not set', setting_name
