@@ -502,8 +502,11 @@ public final class DbGuard {
             ConnectionInfo replicaInfo = replicaJdbcUrl != null
                     ? ConnectionInfos.fromUrl(replicaJdbcUrl, replicaConnectionProps(), masker)
                     : ConnectionInfos.fromDataSource(replicaDataSource, masker);
-            List<DatabaseCheck> selected = selectChecks();
-            Map<String, Map<String, Object>> resolved = resolveSettings(selected);
+            List<DatabaseCheck> available = availableChecks();
+            List<DatabaseCheck> selected = select(available);
+            // Settings are validated against every available check, so that a setting of a check left out
+            // by only/exclude is still checked for typos but does not make the configuration invalid.
+            Map<String, Map<String, Object>> resolved = resolveSettings(available);
             GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info, replicaInfo);
             CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replica, resolved, options,
                     checkTimeout, connectTimeout, deadline, maxConcurrency, unknownIsFailure, clock, masker));
@@ -572,7 +575,7 @@ public final class DbGuard {
             }
         }
 
-        private List<DatabaseCheck> selectChecks() {
+        private List<DatabaseCheck> availableChecks() {
             List<DatabaseCheck> base = new ArrayList<>(checks != null ? checks : discoverChecks());
             Set<String> addedIds = added.stream().map(DatabaseCheck::id).collect(Collectors.toSet());
             base.removeIf(c -> addedIds.contains(c.id()));
@@ -587,8 +590,13 @@ public final class DbGuard {
                     throw new DbGuardConfigurationException("Two checks share the id '" + c.id() + "'");
                 }
             }
-            requireKnown("only", only, byId.keySet());
-            requireKnown("exclude", excluded, byId.keySet());
+            return base;
+        }
+
+        private List<DatabaseCheck> select(List<DatabaseCheck> base) {
+            Set<String> known = base.stream().map(DatabaseCheck::id).collect(Collectors.toCollection(LinkedHashSet::new));
+            requireKnown("only", only, known);
+            requireKnown("exclude", excluded, known);
             return base.stream()
                     .filter(c -> only.isEmpty() || only.contains(c.id()))
                     .filter(c -> !excluded.contains(c.id()))

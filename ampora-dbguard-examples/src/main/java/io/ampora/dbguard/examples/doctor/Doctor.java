@@ -101,6 +101,18 @@ public final class Doctor implements Callable<Integer> {
     @Option(names = "--flyway-snapshot", paramLabel = "FILE", description = "The committed schema snapshot (JSON) for schema-drift.")
     Path flywaySnapshot;
 
+    @Option(names = "--tenant-setting", paramLabel = "NAME",
+            description = "The setting RLS policies read the tenant from (default app.tenant_id).")
+    String tenantSetting;
+
+    @Option(names = "--tenant-table", paramLabel = "T",
+            description = "A tenant table for rls-posture (repeatable; default: tables with the tenant column).")
+    List<String> tenantTables = new ArrayList<>();
+
+    @Option(names = "--tenant-column", paramLabel = "NAME",
+            description = "The column that marks tenant tables (default tenant_id).")
+    String tenantColumn;
+
     @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "Each check's time budget (default ${DEFAULT-VALUE}).")
     String checkTimeout;
@@ -211,6 +223,15 @@ public final class Doctor implements Callable<Integer> {
             }
         }
         configureFlyway(builder);
+        if (tenantSetting != null) {
+            builder.set("rls-posture.tenantSetting", tenantSetting).set("tenant-context.tenantSetting", tenantSetting);
+        }
+        if (!tenantTables.isEmpty()) {
+            builder.set("rls-posture.tables", String.join(",", tenantTables));
+        }
+        if (tenantColumn != null) {
+            builder.set("rls-posture.tenantColumn", tenantColumn);
+        }
         if (!checks.isEmpty()) {
             builder.only(checks);
         }
