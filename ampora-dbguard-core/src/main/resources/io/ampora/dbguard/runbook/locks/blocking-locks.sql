@@ -6,6 +6,8 @@
 -- wait_event_type = 'Lock' when the role may read it; for other roles' sessions, which hide
 -- wait_event_type without pg_read_all_stats, an ungranted row in pg_locks (readable by every role).
 --
+-- Waiters in other databases are left out; their blockers are shown wherever they are.
+--
 -- Parameter 1: the guard's own application_name, whose sessions are left out.
 WITH locks AS MATERIALIZED (
     SELECT l.pid, l.locktype, l.mode, l.granted,
@@ -45,7 +47,8 @@ guard AS (
 waiting AS (
     SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid) AS blocked_by
     FROM activity a
-    WHERE a.pid NOT IN (SELECT g.pid FROM guard g)
+    WHERE a.datname = pg_catalog.current_database()
+      AND a.pid NOT IN (SELECT g.pid FROM guard g)
       AND (a.wait_event_type = 'Lock'
            OR (a.backend_type IS NULL
                AND EXISTS (SELECT 1 FROM locks l WHERE l.pid = a.pid AND NOT l.granted)))
