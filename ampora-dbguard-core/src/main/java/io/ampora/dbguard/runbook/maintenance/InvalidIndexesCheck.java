@@ -93,7 +93,7 @@ public final class InvalidIndexesCheck implements DatabaseCheck {
             return Finding.builder(message)
                     .detail("index", name)
                     .detail("table", table)
-                    .detail("definition", definition)
+                    .detail("definition", definition != null ? definition : "not read: the table is locked ACCESS EXCLUSIVE")
                     .detail("unique", unique)
                     .detail("maintainedOnWrites", ready)
                     .detail("partitioned", partitioned)

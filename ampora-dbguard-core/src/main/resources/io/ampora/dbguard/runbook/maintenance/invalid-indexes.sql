@@ -3,10 +3,19 @@
 -- An index being built concurrently right now is invalid too: pg_stat_progress_create_index (12+)
 -- names it, and for other roles' builds, hidden without pg_read_all_stats, a lock its session holds
 -- on the table gives it away.
--- Size from relpages (no lock taken: pg_relation_size would wait behind an ACCESS EXCLUSIVE lock).
+-- Size from relpages: pg_relation_size would wait behind an ACCESS EXCLUSIVE lock.
 SELECT pg_catalog.format('%I.%I', n.nspname, ic.relname)            AS index_name,
        pg_catalog.format('%I.%I', tn.nspname, t.relname)            AS table_name,
-       pg_catalog.pg_get_indexdef(i.indexrelid)                     AS definition,
+       -- pg_get_indexdef() locks the table: skip it while someone holds or awaits an ACCESS EXCLUSIVE lock,
+       -- or the check would wait behind the very lock another check diagnoses.
+       CASE WHEN NOT EXISTS (SELECT 1
+                             FROM pg_catalog.pg_locks l
+                             WHERE l.relation IN (i.indrelid, i.indexrelid)
+                               AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                 WHERE d.datname = pg_catalog.current_database())
+                               AND l.mode = 'AccessExclusiveLock')
+            THEN pg_catalog.pg_get_indexdef(i.indexrelid)
+       END                                                          AS definition,
        i.indisunique                                                AS is_unique,
        i.indisready                                                 AS is_ready,
        ic.relkind = 'I'                                             AS partitioned,
