@@ -70,12 +70,15 @@ public final class LongTransactionsCheck implements DatabaseCheck {
 
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> actions = new ArrayList<>();
+        int listed = 0;
         for (OpenTransactions.Row r : old) {
             result.atLeast(r.transactionSeconds() * 1000 > failAfter.toMillis() ? CheckStatus.FAIL : CheckStatus.WARN);
-            if (actions.size() < MAX_FINDINGS) {
+            if (listed++ < MAX_FINDINGS) {
                 result.finding(finding(r, context.options()));
-                actions.add(Sessions.describe(r.pid(), r.applicationName(), r.user()) + ": "
-                        + Sessions.action(r.pid(), r.applicationName(), context.options()));
+                if (!r.waitingOnLock()) {
+                    actions.add(Sessions.describe(r.pid(), r.applicationName(), r.user()) + ": "
+                            + Sessions.action(r.pid(), r.applicationName(), context.options()));
+                }
             }
         }
         if (!hidden.isEmpty()) {
@@ -114,9 +117,15 @@ public final class LongTransactionsCheck implements DatabaseCheck {
             message.append(" (").append(r.state()).append(" for ").append(Sessions.age(r.stateSeconds())).append(')');
         }
         if (r.xminAge() != null) {
-            message.append("; it holds back vacuum by ").append(r.xminAge()).append(" transactions");
+            message.append("; it holds back vacuum by ").append(r.xminAge())
+                    .append(r.xminAge() == 1 ? " transaction" : " transactions");
         }
-        message.append(". ").append(Sessions.action(r.pid(), r.applicationName(), options));
+        if (r.waitingOnLock()) {
+            // a victim, not a cause: the blocking-locks check names who holds the lock
+            message.append(". It is waiting on a lock: see blocking-locks for who holds it.");
+        } else {
+            message.append(". ").append(Sessions.action(r.pid(), r.applicationName(), options));
+        }
         Finding.Builder f = Finding.builder(message.toString())
                 .detail("pid", r.pid())
                 .detail("user", r.user())
@@ -126,8 +135,9 @@ public final class LongTransactionsCheck implements DatabaseCheck {
                 .detail("transactionAge", Sessions.age(r.transactionSeconds()))
                 .detail("xminAge", r.xminAge())
                 .detail("query", r.query())
+                .detail("waitingOnLock", r.waitingOnLock())
                 .detail("applicationSession", Sessions.isApplication(r.applicationName(), options));
-        if (!Sessions.isApplication(r.applicationName(), options)) {
+        if (!r.waitingOnLock() && !Sessions.isApplication(r.applicationName(), options)) {
             f.detail("terminate", Sessions.terminate(r.pid()));
         }
         return f.build();

@@ -22,7 +22,7 @@ final class OpenTransactions {
      * application name and xmin age are known.
      */
     record Row(int pid, boolean hidden, String user, String applicationName, String clientAddress, String state,
-               String query, Double transactionSeconds, Double stateSeconds, Long xminAge, String roleIdent) {
+               boolean waitingOnLock, String query, Double transactionSeconds, Double stateSeconds, Long xminAge, String roleIdent) {
     }
 
     /** Runs a check's query (parameter 1: the guard's application_name) and reads its rows. */
@@ -39,6 +39,7 @@ final class OpenTransactions {
                             rs.getString("application_name"),
                             rs.getString("client_addr"),
                             rs.getString("state"),
+                            rs.getBoolean("waiting_on_lock"),
                             rs.getString("query"),
                             nullable(rs, "xact_seconds"),
                             nullable(rs, "state_seconds"),

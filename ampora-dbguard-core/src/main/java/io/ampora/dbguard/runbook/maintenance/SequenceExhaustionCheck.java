@@ -114,8 +114,8 @@ public final class SequenceExhaustionCheck implements DatabaseCheck {
             String grant = "GRANT SELECT ON SEQUENCE " + unreadable.stream().limit(MAX_LISTED).collect(Collectors.joining(", "))
                     + " TO " + role;
             result.atLeast(CheckStatus.UNKNOWN).finding(Finding.builder(unreadable.size()
-                            + (unreadable.size() == 1 ? " sequence is" : " sequences are") + " hidden from this role, so how far"
-                            + " they have gone is unknown: " + listed + ". " + grant + " (or GRANT SELECT ON ALL SEQUENCES IN SCHEMA ...)"
+                            + (unreadable.size() == 1 ? " sequence is hidden from this role, so how far it has"
+                            : " sequences are hidden from this role, so how far they have") + " gone is unknown: " + listed + ". " + grant + " (or GRANT SELECT ON ALL SEQUENCES IN SCHEMA ...)"
                             + " to check them.")
                     .detail("unreadableSequences", unreadable.size())
                     .detail("sequences", listed)

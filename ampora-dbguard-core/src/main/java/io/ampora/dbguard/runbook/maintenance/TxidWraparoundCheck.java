@@ -94,7 +94,7 @@ public final class TxidWraparoundCheck implements DatabaseCheck {
         }
         Database oldest = databases.stream().max((a, b) -> Long.compare(a.xidAge(), b.xidAge())).orElse(null);
         String summary = oldest == null ? "No database visible." : String.format(Locale.ROOT,
-                "The oldest database, %s, is %,d transactions from its oldest unfrozen row: %.1f%% of the 2^31 wraparound"
+                "The oldest database, %s, has unfrozen rows %,d transactions old: %.1f%% of the 2^31 wraparound"
                         + " limit; autovacuum_freeze_max_age is %,d.", oldest.name(), oldest.xidAge(),
                 oldest.xidAge() * 100 / LIMIT, freezeMaxAge);
         result.summary(summary);

@@ -12,6 +12,7 @@ SELECT a.pid,
        coalesce(a.application_name, '')          AS application_name,
        pg_catalog.host(a.client_addr)            AS client_addr,
        a.state,
+       false                                     AS waiting_on_lock, -- idle sessions wait for nothing
        a.query,
        EXTRACT(epoch FROM pg_catalog.clock_timestamp() - a.state_change) AS state_seconds, -- how long idle
        EXTRACT(epoch FROM pg_catalog.clock_timestamp() - a.xact_start)   AS xact_seconds,

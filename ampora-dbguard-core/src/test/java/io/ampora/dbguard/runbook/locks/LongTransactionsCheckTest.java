@@ -64,6 +64,30 @@ class LongTransactionsCheckTest {
     }
 
     @Test
+    void sessionWaitingOnALockIsShownAsTheVictimNotTheCause(TestDatabase db) throws Exception {
+        db.execute("CREATE TABLE parcels (id int)");
+        try (LockScenario scenario = new LockScenario(db)) {
+            int holder = scenario.hold("psql", "LOCK TABLE parcels IN ACCESS EXCLUSIVE MODE");
+            int waiter = scenario.waitOn("orders-service", "SELECT count(*) FROM parcels");
+            scenario.awaitWaiting(java.time.Duration.ofMillis(400), waiter);
+
+            CheckResult result = run(db.dataSource(), "300ms", "1h");
+
+            assertThat(result.findings()).hasSize(2);
+            assertThat(result.findings()).anySatisfy(f -> {
+                assertThat(f.details()).containsEntry("pid", waiter).containsEntry("waitingOnLock", true)
+                        .doesNotContainKey("terminate");
+                assertThat(f.message()).contains("It is waiting on a lock: see blocking-locks");
+            });
+            assertThat(result.findings()).anySatisfy(f ->
+                    assertThat(f.details()).containsEntry("pid", holder).containsEntry("waitingOnLock", false)
+                            .containsEntry("terminate", "SELECT pg_terminate_backend(" + holder + ")"));
+            assertThat(result.remediation()).contains("pg_terminate_backend(" + holder + ")")
+                    .doesNotContain("pid " + waiter + " ");
+        }
+    }
+
+    @Test
     void unprivilegedRoleReportsUnknownWithTheGrantInsteadOfPassing(TestDatabase db) throws Exception {
         db.createRole("locks_lt_reader", "reader-pw", "");
         try (LockScenario scenario = new LockScenario(db)) {
