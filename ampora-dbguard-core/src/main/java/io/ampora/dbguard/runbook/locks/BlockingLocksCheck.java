@@ -1,0 +1,334 @@
+package io.ampora.dbguard.runbook.locks;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.Sql;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Runbook 7: "a long-running transaction can lock a row that the live application needs". Finds the
+ * sessions waiting on a lock and their root blockers (sessions that block others and wait for nothing),
+ * with the blocker's pid, user, application, client address, state, transaction age, query, the lock it
+ * holds and how many sessions wait behind it, directly or transitively.
+ *
+ * <p>It uses {@code pg_blocking_pids()}, which sees every lock type (row locks, advisory locks, queue
+ * order behind another waiter), not the runbook's {@code pg_locks} self-join. The fix depends on who
+ * holds the lock: a session that is not the application's (a psql left open) is terminated, an
+ * application session is captured and reported. WARN when a session has waited longer than
+ * {@code warnAfter} (5s), FAIL past {@code failAfter} (30s). Without {@code pg_read_all_stats} the
+ * waits are still seen (pg_locks is readable by every role) but a blocker's query and age are hidden:
+ * the finding says so and names the grant.
+ */
+public final class BlockingLocksCheck implements DatabaseCheck {
+
+    /** A wait longer than this warns. */
+    public static final CheckSetting<Duration> WARN_AFTER = CheckSetting.duration("warnAfter", Duration.ofSeconds(5),
+            "how long a session may wait on a lock before the check warns");
+    /** A wait longer than this fails. */
+    public static final CheckSetting<Duration> FAIL_AFTER = CheckSetting.duration("failAfter", Duration.ofSeconds(30),
+            "how long a session may wait on a lock before the check fails");
+
+    /** Lock modes from weakest to strongest, to name the one a blocker holds. */
+    private static final List<String> MODES = List.of("AccessShareLock", "RowShareLock", "RowExclusiveLock",
+            "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock");
+
+    @Override
+    public String id() {
+        return "blocking-locks";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.LOCKED_WEDGED;
+    }
+
+    @Override
+    public String description() {
+        return "Sessions waiting on locks and their root blockers, with the blocker's query, age and how many wait;"
+                + " terminate external sessions, report application ones.";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(WARN_AFTER, FAIL_AFTER);
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        Map<Integer, Session> sessions = read(context);
+        if (sessions.isEmpty()) {
+            return CheckResult.pass(this, "No session waits on a lock.");
+        }
+        Duration warnAfter = context.setting(WARN_AFTER);
+        Duration failAfter = context.setting(FAIL_AFTER);
+        List<Blocker> blockers = rootBlockers(sessions);
+        blockers.sort(Comparator.comparingDouble(Blocker::longestWaitOrZero).reversed());
+
+        long waiting = sessions.values().stream().filter(Session::isWaiting).count();
+        CheckResult.Builder result = CheckResult.builder(this);
+        List<String> actions = new ArrayList<>();
+        for (Blocker blocker : blockers) {
+            CheckStatus status = blocker.status(warnAfter, failAfter);
+            if (status == CheckStatus.PASS) {
+                continue;
+            }
+            result.atLeast(status).finding(blocker.finding(context.options()));
+            actions.add(blocker.action(context.options()));
+        }
+        double longest = blockers.stream().mapToDouble(Blocker::longestWaitOrZero).max().orElse(0);
+        String counts = waiting + (waiting == 1 ? " session waits" : " sessions wait") + " on a lock behind "
+                + blockers.size() + (blockers.size() == 1 ? " root blocker" : " root blockers");
+        if (result.status() == CheckStatus.PASS) {
+            return result.summary(counts + ", none longer than " + Sessions.age(warnAfter.toMillis() / 1000.0)
+                    + " (warnAfter).").build();
+        }
+        if (result.status() == CheckStatus.UNKNOWN) {
+            return result.summary(counts + "; how long they have waited is hidden from this role (PostgreSQL 13 has no"
+                    + " pg_locks.waitstart).").remediation(String.join("\n", actions)).build();
+        }
+        return result.summary(counts + "; the longest has waited " + Sessions.age(longest) + ".")
+                .remediation(String.join("\n", actions)
+                        + "\nTo keep forgotten sessions from holding locks, set idle_in_transaction_session_timeout"
+                        + " (see the idle-in-transaction check).")
+                .build();
+    }
+
+    private Map<Integer, Session> read(CheckContext context) throws SQLException {
+        Map<Integer, Session> sessions = new TreeMap<>();
+        try (PreparedStatement st = context.connection().prepareStatement(Sql.load(BlockingLocksCheck.class, id()))) {
+            st.setString(1, GuardOptions.GUARD_APPLICATION_NAME);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    Session s = new Session(
+                            rs.getInt("pid"),
+                            rs.getBoolean("in_activity"),
+                            rs.getBoolean("hidden"),
+                            rs.getString("user_name"),
+                            rs.getString("application_name"),
+                            rs.getString("client_addr"),
+                            rs.getString("state"),
+                            rs.getString("query"),
+                            nullableDouble(rs, "xact_seconds"),
+                            ints(rs.getArray("blocked_by")),
+                            rs.getString("awaited_mode"),
+                            rs.getString("awaited_object"),
+                            nullableDouble(rs, "wait_seconds"),
+                            strongest(rs.getArray("held_modes")),
+                            rs.getString("held_objects"),
+                            rs.getString("role_ident"));
+                    sessions.put(s.pid(), s);
+                }
+            }
+        }
+        return sessions;
+    }
+
+    /** Root blockers: sessions that block others and wait for nothing; all blockers if they only block each other. */
+    private static List<Blocker> rootBlockers(Map<Integer, Session> sessions) {
+        Map<Integer, Set<Integer>> waitersOf = new TreeMap<>();
+        for (Session s : sessions.values()) {
+            for (int blocker : s.blockedBy()) {
+                waitersOf.computeIfAbsent(blocker, k -> new LinkedHashSet<>()).add(s.pid());
+            }
+        }
+        List<Integer> roots = waitersOf.keySet().stream()
+                .filter(pid -> sessions.get(pid) == null || !sessions.get(pid).isWaiting())
+                .collect(Collectors.toCollection(ArrayList::new));
+        if (roots.isEmpty()) {
+            roots.addAll(waitersOf.keySet());
+        }
+        List<Blocker> blockers = new ArrayList<>();
+        for (int root : roots) {
+            List<Session> behind = new ArrayList<>();
+            Set<Integer> seen = new LinkedHashSet<>(List.of(root));
+            Deque<Integer> queue = new ArrayDeque<>(waitersOf.getOrDefault(root, Set.of()));
+            while (!queue.isEmpty()) {
+                int pid = queue.poll();
+                if (seen.add(pid)) {
+                    behind.add(sessions.get(pid));
+                    queue.addAll(waitersOf.getOrDefault(pid, Set.of()));
+                }
+            }
+            Session self = sessions.getOrDefault(root, Session.unseen(root));
+            List<Session> direct = waitersOf.get(root).stream().map(sessions::get).toList();
+            blockers.add(new Blocker(self, direct, behind));
+        }
+        return blockers;
+    }
+
+    private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static List<Integer> ints(Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>();
+        for (Object o : (Object[]) array.getArray()) {
+            out.add(((Number) o).intValue());
+        }
+        return out;
+    }
+
+    private static String strongest(Array modes) throws SQLException {
+        if (modes == null) {
+            return null;
+        }
+        String best = null;
+        for (Object o : (Object[]) modes.getArray()) {
+            String mode = String.valueOf(o);
+            if (best == null || MODES.indexOf(mode) > MODES.indexOf(best)) {
+                best = mode;
+            }
+        }
+        return best;
+    }
+
+    /** One session involved in a wait, as blocker or waiter. */
+    private record Session(int pid, boolean inActivity, boolean hidden, String user, String applicationName,
+                           String clientAddress, String state, String query, Double transactionSeconds,
+                           List<Integer> blockedBy, String awaitedMode, String awaitedObject, Double waitSeconds,
+                           String heldMode, String heldObjects, String roleIdent) {
+
+        static Session unseen(int pid) {
+            return new Session(pid, false, false, "", "", null, null, null, null, List.of(), null, null, null,
+                    null, null, null);
+        }
+
+        boolean isWaiting() {
+            return !blockedBy.isEmpty();
+        }
+    }
+
+    /** A root blocker and the sessions behind it. */
+    private record Blocker(Session self, List<Session> direct, List<Session> behind) {
+
+        Double longestWait() {
+            return behind.stream().map(Session::waitSeconds).filter(w -> w != null).max(Double::compare).orElse(null);
+        }
+
+        double longestWaitOrZero() {
+            Double w = longestWait();
+            return w == null ? 0 : w;
+        }
+
+        boolean someWaitUnknown() {
+            return behind.stream().anyMatch(s -> s.waitSeconds() == null);
+        }
+
+        CheckStatus status(Duration warnAfter, Duration failAfter) {
+            double longest = longestWaitOrZero();
+            if (longest * 1000 > failAfter.toMillis()) {
+                return CheckStatus.FAIL;
+            }
+            if (longest * 1000 > warnAfter.toMillis()) {
+                return CheckStatus.WARN;
+            }
+            return someWaitUnknown() ? CheckStatus.UNKNOWN : CheckStatus.PASS;
+        }
+
+        Session longestWaiter() {
+            return behind.stream().max(Comparator.comparingDouble(s -> s.waitSeconds() == null ? 0 : s.waitSeconds()))
+                    .orElseThrow();
+        }
+
+        String action(GuardOptions options) {
+            if (self.pid() == 0) {
+                return "A prepared transaction blocks: find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or"
+                        + " ROLLBACK PREPARED it.";
+            }
+            return Sessions.describe(self.pid(), self.applicationName(), self.user()) + ": "
+                    + Sessions.action(self.pid(), self.applicationName(), options);
+        }
+
+        Finding finding(GuardOptions options) {
+            Session waiter = longestWaiter();
+            String waiters = behind.size() + (behind.size() == 1 ? " session waits" : " sessions wait");
+            Double longest = longestWait();
+            String waited = longest == null ? "" : ", the longest for " + Sessions.age(longest);
+            StringBuilder message = new StringBuilder();
+            if (self.pid() == 0) {
+                message.append("A prepared transaction ").append(holds()).append("; ").append(waiters).append(waited)
+                        .append(". Find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or ROLLBACK PREPARED it.");
+            } else {
+                message.append(Sessions.describe(self.pid(), self.applicationName(), self.user()));
+                if (self.transactionSeconds() != null) {
+                    message.append(" has held ").append(holds()).append(" for up to ")
+                            .append(Sessions.age(self.transactionSeconds())).append(" (its transaction's age");
+                    if (self.state() != null && !self.state().equals("active")) {
+                        message.append(", now ").append(self.state());
+                    }
+                    message.append(')');
+                } else {
+                    message.append(" holds ").append(holds());
+                }
+                message.append("; ").append(waiters).append(waited).append('.');
+                if (self.hidden()) {
+                    message.append(" Its query, state and age are hidden from this role: ")
+                            .append(Sessions.grant(self.roleIdent() == null ? "<role>" : self.roleIdent()))
+                            .append(" to see them.");
+                }
+                message.append(' ').append(Sessions.action(self.pid(), self.applicationName(), options));
+            }
+            Finding.Builder f = Finding.builder(message.toString())
+                    .detail("pid", self.pid())
+                    .detail("user", self.user())
+                    .detail("applicationName", self.applicationName())
+                    .detail("clientAddress", self.clientAddress())
+                    .detail("state", self.hidden() ? "hidden" : self.state())
+                    .detail("transactionAge", self.transactionSeconds() == null ? null : Sessions.age(self.transactionSeconds()))
+                    .detail("lockMode", self.heldMode() == null ? null : Sessions.lockMode(self.heldMode()))
+                    .detail("lockedObject", self.heldObjects() != null ? self.heldObjects() : direct.get(0).awaitedObject())
+                    .detail("query", self.hidden() ? "<insufficient privilege>" : self.query())
+                    .detail("waiters", behind.size())
+                    .detail("directWaiters", direct.size())
+                    .detail("waitingPids", behind.stream().map(s -> String.valueOf(s.pid())).collect(Collectors.joining(", ")))
+                    .detail("longestWait", longest == null ? "unknown" : Sessions.age(longest))
+                    .detail("waiterQuery", waiter.hidden() ? "<insufficient privilege>" : waiter.query())
+                    .detail("applicationSession", self.pid() != 0 && Sessions.isApplication(self.applicationName(), options));
+            if (self.pid() != 0 && !Sessions.isApplication(self.applicationName(), options)) {
+                f.detail("terminate", Sessions.terminate(self.pid()));
+            }
+            if (self.hidden() || waiter.hidden()) {
+                f.detail("grant", Sessions.grant(self.roleIdent() != null ? self.roleIdent() : waiter.roleIdent()));
+            }
+            return f.build();
+        }
+
+        /** "an ACCESS EXCLUSIVE lock on public.orders", or what the waiters wait for when the held lock is unknown. */
+        private String holds() {
+            String object = self.heldObjects() != null ? self.heldObjects() : direct.get(0).awaitedObject();
+            if (object != null && object.startsWith("transaction ")) {
+                return "row locks (" + object + ")";
+            }
+            if (self.heldMode() == null) {
+                return "a lock on " + object + " that " + (direct.size() == 1 ? "a session needs" : "sessions need")
+                        + " (" + Sessions.lockMode(direct.get(0).awaitedMode()) + ")";
+            }
+            String mode = Sessions.lockMode(self.heldMode());
+            return (mode.startsWith("A") || mode.startsWith("E") ? "an " : "a ") + mode + " lock on " + object;
+        }
+    }
+}
