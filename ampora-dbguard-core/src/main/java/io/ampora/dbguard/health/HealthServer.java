@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * try (HealthServer health = HealthServer.start(monitor, new InetSocketAddress(8081))) { ... }
  * }</pre>
  *
- * <p>An application that already runs an {@code HttpServer} mounts {@link HealthHandler} instead.
+ * <p>An application that already runs an {@code HttpServer} mounts {@link HealthHandler} instead (and
+ * should run with {@code -Dsun.net.httpserver.nodelay=true}, which this class sets when it is not set, or
+ * each small response waits ~40 ms for a delayed ACK).
  */
 public final class HealthServer implements AutoCloseable {
 
@@ -44,6 +46,12 @@ public final class HealthServer implements AutoCloseable {
     public static HealthServer start(DbGuardMonitor monitor, InetSocketAddress address) {
         Objects.requireNonNull(monitor, "monitor");
         Objects.requireNonNull(address, "address");
+        // The JDK server writes headers and body separately; with Nagle's algorithm on, the body waits for
+        // the client's delayed ACK (~40 ms per request). The property is read once, when the first server
+        // is created; an explicit setting by the application wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer server;
         try {
             server = HttpServer.create(address, 128);
