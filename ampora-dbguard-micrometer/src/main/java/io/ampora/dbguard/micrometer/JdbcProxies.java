@@ -1,6 +1,7 @@
 package io.ampora.dbguard.micrometer;
 
 import java.io.Closeable;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -22,8 +23,31 @@ final class JdbcProxies {
 
     private static final Class<?>[] DATA_SOURCE = {DataSource.class};
     private static final Class<?>[] CLOSEABLE_DATA_SOURCE = {DataSource.class, Closeable.class};
+    /* Proxies are created for every connection and statement: look their constructors up once. */
+    private static final Constructor<?> CONNECTION = constructor(Connection.class);
+    private static final Constructor<?> STATEMENT = constructor(Statement.class);
+    private static final Constructor<?> PREPARED_STATEMENT = constructor(PreparedStatement.class);
+    private static final Constructor<?> CALLABLE_STATEMENT = constructor(CallableStatement.class);
 
     private JdbcProxies() {
+    }
+
+    private static Constructor<?> constructor(Class<?> type) {
+        InvocationHandler none = (proxy, method, args) -> null;
+        Object sample = Proxy.newProxyInstance(JdbcProxies.class.getClassLoader(), new Class<?>[] {type}, none);
+        try {
+            return sample.getClass().getConstructor(InvocationHandler.class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("a proxy class without its InvocationHandler constructor", e);
+        }
+    }
+
+    private static Object create(Constructor<?> constructor, InvocationHandler handler) {
+        try {
+            return constructor.newInstance(handler);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create a JDBC proxy", e);
+        }
     }
 
     static DataSource dataSource(DataSource delegate, QueryMetrics metrics) {
@@ -106,7 +130,8 @@ final class JdbcProxies {
             long t0 = System.nanoTime();
             Connection connection;
             try {
-                connection = (Connection) JdbcProxies.invoke(delegate, method, args);
+                connection = args == null ? ((DataSource) delegate).getConnection()
+                        : (Connection) JdbcProxies.invoke(delegate, method, args);
             } catch (Throwable t) {
                 long t1 = System.nanoTime();
                 metrics.recordAcquire(t1 - t0, t1, false);
@@ -114,8 +139,7 @@ final class JdbcProxies {
             }
             long t1 = System.nanoTime();
             metrics.recordAcquire(t1 - t0, t1, true);
-            return Proxy.newProxyInstance(JdbcProxies.class.getClassLoader(), new Class<?>[] {Connection.class},
-                    new ConnectionHandler(connection, metrics));
+            return create(CONNECTION, new ConnectionHandler(connection, metrics));
         }
     }
 
@@ -135,21 +159,24 @@ final class JdbcProxies {
                         return null;
                     }
                     closed = true;
-                    return JdbcProxies.invoke(delegate, method, args);
+                    ((Connection) delegate).close();
+                    return null;
                 case "createStatement":
-                    return statement(Statement.class, JdbcProxies.invoke(delegate, method, args), proxy);
+                    return statement(STATEMENT, args == null ? ((Connection) delegate).createStatement()
+                            : JdbcProxies.invoke(delegate, method, args), proxy);
                 case "prepareStatement":
-                    return statement(PreparedStatement.class, JdbcProxies.invoke(delegate, method, args), proxy);
+                    return statement(PREPARED_STATEMENT, args.length == 1
+                            ? ((Connection) delegate).prepareStatement((String) args[0])
+                            : JdbcProxies.invoke(delegate, method, args), proxy);
                 case "prepareCall":
-                    return statement(CallableStatement.class, JdbcProxies.invoke(delegate, method, args), proxy);
+                    return statement(CALLABLE_STATEMENT, JdbcProxies.invoke(delegate, method, args), proxy);
                 default:
                     return JdbcProxies.invoke(delegate, method, args);
             }
         }
 
-        private Object statement(Class<?> type, Object statement, Object connectionProxy) {
-            return Proxy.newProxyInstance(JdbcProxies.class.getClassLoader(), new Class<?>[] {type},
-                    new StatementHandler(statement, metrics, (Connection) connectionProxy));
+        private Object statement(Constructor<?> type, Object statement, Object connectionProxy) {
+            return create(type, new StatementHandler(statement, metrics, (Connection) connectionProxy));
         }
     }
 
@@ -169,7 +196,7 @@ final class JdbcProxies {
                 long t0 = System.nanoTime();
                 Object result;
                 try {
-                    result = JdbcProxies.invoke(delegate, method, args);
+                    result = execute(name, method, args);
                 } catch (Throwable t) {
                     long t1 = System.nanoTime();
                     metrics.recordQuery(t1 - t0, t1, false);
@@ -187,10 +214,42 @@ final class JdbcProxies {
                         return null;
                     }
                     closed = true;
-                    return JdbcProxies.invoke(delegate, method, args);
+                    ((Statement) delegate).close();
+                    return null;
                 default:
                     return JdbcProxies.invoke(delegate, method, args);
             }
+        }
+
+        /** The common execute calls without reflection; the rest through it. */
+        private Object execute(String name, Method method, Object[] args) throws Throwable {
+            if (args == null && delegate instanceof PreparedStatement ps) {
+                switch (name) {
+                    case "executeQuery":
+                        return ps.executeQuery();
+                    case "executeUpdate":
+                        return ps.executeUpdate();
+                    case "execute":
+                        return ps.execute();
+                    case "executeBatch":
+                        return ps.executeBatch();
+                    default:
+                        break;
+                }
+            } else if (args != null && args.length == 1 && args[0] instanceof String sql) {
+                Statement st = (Statement) delegate;
+                switch (name) {
+                    case "executeQuery":
+                        return st.executeQuery(sql);
+                    case "executeUpdate":
+                        return st.executeUpdate(sql);
+                    case "execute":
+                        return st.execute(sql);
+                    default:
+                        break;
+                }
+            }
+            return JdbcProxies.invoke(delegate, method, args);
         }
     }
 }
