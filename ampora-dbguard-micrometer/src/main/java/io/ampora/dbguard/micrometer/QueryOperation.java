@@ -41,8 +41,11 @@ public final class QueryOperation {
      * @throws IllegalArgumentException when the name is not a short identifier
      */
     public static <T> T call(String name, Callable<T> block) throws Exception {
-        try (Scope ignored = open(name)) {
+        Scope scope = open(name);
+        try {
             return block.call();
+        } finally {
+            scope.close();
         }
     }
 
@@ -54,8 +57,11 @@ public final class QueryOperation {
      * @throws IllegalArgumentException when the name is not a short identifier
      */
     public static void run(String name, Runnable block) {
-        try (Scope ignored = open(name)) {
+        Scope scope = open(name);
+        try {
             block.run();
+        } finally {
+            scope.close();
         }
     }
 

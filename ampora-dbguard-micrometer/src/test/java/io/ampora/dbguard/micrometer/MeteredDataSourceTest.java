@@ -119,6 +119,7 @@ class MeteredDataSourceTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void operationNamesAreShortIdentifiersNeverSql() {
         assertThatThrownBy(() -> QueryOperation.open("SELECT * FROM orders WHERE id = 42"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("never the SQL");
