@@ -10,6 +10,8 @@ import io.ampora.dbguard.internal.CheckRunner;
 import io.ampora.dbguard.internal.ConnectionInfos;
 import io.ampora.dbguard.internal.SecretMasker;
 import io.ampora.dbguard.internal.UrlDataSource;
+import io.ampora.dbguard.monitor.DbGuardMonitor;
+import io.ampora.dbguard.monitor.MonitorConfig;
 import io.ampora.dbguard.report.Report;
 import java.time.Clock;
 import java.time.Duration;
@@ -147,6 +149,37 @@ public final class DbGuard {
         }
         LOG.info("Database verified in {} ms: {}", report.duration().toMillis(), report.status());
         return report;
+    }
+
+    /**
+     * Whether UNKNOWN counts as a failure: in the report's status, in {@link #verifyOrFail()} and in the
+     * health probes of a {@link #monitor(MonitorConfig) monitor}.
+     *
+     * @return the value given to {@link Builder#unknownIsFailure(boolean)}
+     */
+    public boolean unknownIsFailure() {
+        return unknownIsFailure;
+    }
+
+    /**
+     * Starts re-running this guard's checks in the background, each on its interval, and keeps the last
+     * report so that readiness is answered from memory, without touching the database. Close the monitor
+     * to stop it; its threads are daemons, so a forgotten monitor does not keep the JVM alive.
+     *
+     * <pre>{@code
+     * DbGuardMonitor monitor = guard.monitor(MonitorConfig.builder()
+     *         .defaultInterval(Duration.ofSeconds(10))
+     *         .interval("connection-headroom", Duration.ofMinutes(1))
+     *         .build());
+     * HealthServer.start(monitor, new InetSocketAddress(8081)); // /health/live, /health/ready, ...
+     * }</pre>
+     *
+     * @param config the intervals
+     * @return the running monitor
+     * @throws DbGuardConfigurationException when the config names a check this guard does not run
+     */
+    public DbGuardMonitor monitor(MonitorConfig config) {
+        return DbGuardMonitor.start(this, config);
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.ampora.dbguard.check;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One diagnosis from the runbook, run against a live PostgreSQL: the SPI every check implements.
@@ -76,6 +78,17 @@ public interface DatabaseCheck {
      */
     default boolean requiresConnection() {
         return true;
+    }
+
+    /**
+     * The health probes this check's result affects. A database check affects readiness and startup,
+     * never liveness: when the database is down the instance must leave the load balancer, not be
+     * restarted in a loop. A check that only informs (a report for people) returns an empty set.
+     *
+     * @return {@link Probe#READINESS} and {@link Probe#STARTUP} by default
+     */
+    default Set<Probe> probes() {
+        return EnumSet.of(Probe.READINESS, Probe.STARTUP);
     }
 
     /**
