@@ -185,6 +185,8 @@ public final class DbGuard {
         private final Set<String> only = new LinkedHashSet<>();
         private final Set<String> excluded = new LinkedHashSet<>();
         private final Map<String, Object> settings = new LinkedHashMap<>();
+        /** Longer budgets overflow the driver's int milliseconds and the runner's nanosecond clock. */
+        private static final Duration MAX_BUDGET = Duration.ofHours(24);
         private Duration checkTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration deadline = Duration.ofSeconds(15);
@@ -441,12 +443,12 @@ public final class DbGuard {
             allSecrets.add(ConnectionInfos.passwordOf(replicaDataSource));
             SecretMasker masker = SecretMasker.of(allSecrets.stream().filter(Objects::nonNull).toList());
 
-            DataSource primary = primary(masker);
-            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(dataSource, masker);
             requirePositive("checkTimeout", checkTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("deadline", deadline);
+            DataSource primary = primary(masker);
+            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
+                    : ConnectionInfos.fromDataSource(dataSource, masker);
             if (checkTimeout.compareTo(deadline) > 0) {
                 throw new DbGuardConfigurationException("checkTimeout (" + checkTimeout + ") must not exceed deadline ("
                         + deadline + "): a check could never finish within the report");
@@ -481,7 +483,24 @@ public final class DbGuard {
                 throw new DbGuardConfigurationException("jdbcUrl '" + masker.mask(jdbcUrl)
                         + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
             }
-            return new UrlDataSource(jdbcUrl, connectionProps());
+            return new UrlDataSource(jdbcUrl, boundedConnectionProps());
+        }
+
+        /**
+         * pgjdbc waits forever for a server that accepts TCP and never answers (loginTimeout and
+         * socketTimeout default to 0), so a blackholed connect would strand a thread per report: bound every
+         * wait by the guard's budgets unless the URL or the properties set them.
+         */
+        private Properties boundedConnectionProps() {
+            Properties p = connectionProps();
+            p.putIfAbsent("connectTimeout", ceilSeconds(connectTimeout));
+            p.putIfAbsent("loginTimeout", ceilSeconds(connectTimeout));
+            p.putIfAbsent("socketTimeout", ceilSeconds(connectTimeout.plus(checkTimeout)));
+            return p;
+        }
+
+        private static String ceilSeconds(Duration d) {
+            return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
         }
 
         private Properties connectionProps() {
@@ -497,8 +516,9 @@ public final class DbGuard {
         }
 
         private static void requirePositive(String name, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new DbGuardConfigurationException(name + " must be a positive duration, was " + value);
+            if (value == null || value.isNegative() || value.isZero() || value.compareTo(MAX_BUDGET) > 0) {
+                throw new DbGuardConfigurationException(name + " must be a positive duration of at most "
+                        + MAX_BUDGET.toHours() + "h, was " + value);
             }
         }
 
