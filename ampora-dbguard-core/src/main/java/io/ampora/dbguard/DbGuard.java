@@ -185,6 +185,8 @@ public final class DbGuard {
         private final Set<String> only = new LinkedHashSet<>();
         private final Set<String> excluded = new LinkedHashSet<>();
         private final Map<String, Object> settings = new LinkedHashMap<>();
+        /** pgjdbc's sslmode values; anything else fails only at connect time, so refuse it at build(). */
+        private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
         /** Longer budgets overflow the driver's int milliseconds and the runner's nanosecond clock. */
         private static final Duration MAX_BUDGET = Duration.ofHours(24);
         private Duration checkTimeout = Duration.ofSeconds(5);
@@ -479,9 +481,19 @@ public final class DbGuard {
                 throw new DbGuardConfigurationException(
                         "No database: set dataSource(...) or jdbcUrl(\"jdbc:postgresql://host:5432/db\")");
             }
-            if (!jdbcUrl.startsWith("jdbc:postgresql:") || org.postgresql.Driver.parseURL(jdbcUrl, new Properties()) == null) {
+            Properties parsed = jdbcUrl.startsWith("jdbc:postgresql:")
+                    ? org.postgresql.Driver.parseURL(jdbcUrl, connectionProps()) : null;
+            if (parsed == null) {
+                boolean libpq = jdbcUrl.startsWith("postgres://") || jdbcUrl.startsWith("postgresql://");
                 throw new DbGuardConfigurationException("jdbcUrl '" + masker.mask(jdbcUrl)
-                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
+                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]"
+                        + (libpq ? " (that is a libpq URI: prefix it with jdbc:, drop user:password@ and pass user()"
+                                + " and password() instead)" : ""));
+            }
+            String sslmode = parsed.getProperty("sslmode");
+            if (sslmode != null && !SSL_MODES.contains(sslmode)) {
+                throw new DbGuardConfigurationException("jdbcUrl or connectionProperty: sslmode '" + sslmode
+                        + "' is not one of " + String.join(", ", SSL_MODES));
             }
             return new UrlDataSource(jdbcUrl, boundedConnectionProps());
         }
