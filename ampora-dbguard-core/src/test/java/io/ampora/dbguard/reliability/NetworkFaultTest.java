@@ -201,6 +201,27 @@ class NetworkFaultTest {
         assertThat(guard.report().result("connectivity").orElseThrow().status()).isEqualTo(CheckStatus.PASS);
     }
 
+    @Test
+    void aGivenDataSourceWithoutTimeoutsStrandsAtMostOneThreadUnderBlackhole() throws Exception {
+        // The guard cannot set timeouts on the application's own DataSource; it must not pile up threads on it.
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(proxy.jdbcUrl(db.name()) + "?sslmode=disable");
+        ds.setUser(db.server().adminUser());
+        DbGuard guard = DbGuard.builder().dataSource(ds).deadline(DEADLINE).checkTimeout(Duration.ofSeconds(1))
+                .connectTimeout(Duration.ofSeconds(1)).build();
+        guard.report();
+        int baseline = guardThreads().size();
+
+        proxy.blackhole();
+        for (int i = 0; i < 6; i++) {
+            Report r = timed("report() #" + i + " on a DataSource under blackhole", guard::report);
+            assertThat(r.result("connectivity").orElseThrow().findings().get(0).details()).containsEntry("cause", "TIMEOUT");
+        }
+        List<String> during = guardThreads();
+        System.out.println("DataSource without timeouts: baseline " + baseline + ", during blackhole " + during);
+        assertThat(during).as("one hanging connect, not one per report").hasSizeLessThanOrEqualTo(baseline + 1);
+    }
+
     /** The runner's threads and pgjdbc's login threads; not the JVM's, the fixture's or the proxy's. */
     private static List<String> guardThreads() {
         return Thread.getAllStackTraces().keySet().stream()
