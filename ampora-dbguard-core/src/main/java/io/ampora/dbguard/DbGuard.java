@@ -221,6 +221,10 @@ public final class DbGuard {
         private final Set<String> only = new LinkedHashSet<>();
         private final Set<String> excluded = new LinkedHashSet<>();
         private final Map<String, Object> settings = new LinkedHashMap<>();
+        /** pgjdbc's sslmode values; anything else fails only at connect time, so refuse it at build(). */
+        private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+        /** Longer budgets overflow the driver's int milliseconds and the runner's nanosecond clock. */
+        private static final Duration MAX_BUDGET = Duration.ofHours(24);
         private Duration checkTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration deadline = Duration.ofSeconds(15);
@@ -515,12 +519,12 @@ public final class DbGuard {
             allSecrets.add(ConnectionInfos.passwordOf(replicaJdbcUrl));
             SecretMasker masker = SecretMasker.of(allSecrets.stream().filter(Objects::nonNull).toList());
 
-            DataSource primary = primary(masker);
-            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(dataSource, masker);
             requirePositive("checkTimeout", checkTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("deadline", deadline);
+            DataSource primary = primary(masker);
+            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
+                    : ConnectionInfos.fromDataSource(dataSource, masker);
             if (checkTimeout.compareTo(deadline) > 0) {
                 throw new DbGuardConfigurationException("checkTimeout (" + checkTimeout + ") must not exceed deadline ("
                         + deadline + "): a check could never finish within the report");
@@ -557,11 +561,38 @@ public final class DbGuard {
                 throw new DbGuardConfigurationException(
                         "No database: set dataSource(...) or jdbcUrl(\"jdbc:postgresql://host:5432/db\")");
             }
-            if (!jdbcUrl.startsWith("jdbc:postgresql:") || org.postgresql.Driver.parseURL(jdbcUrl, new Properties()) == null) {
+            Properties parsed = jdbcUrl.startsWith("jdbc:postgresql:")
+                    ? org.postgresql.Driver.parseURL(jdbcUrl, connectionProps()) : null;
+            if (parsed == null) {
+                boolean libpq = jdbcUrl.startsWith("postgres://") || jdbcUrl.startsWith("postgresql://");
                 throw new DbGuardConfigurationException("jdbcUrl '" + masker.mask(jdbcUrl)
-                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
+                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]"
+                        + (libpq ? " (that is a libpq URI: prefix it with jdbc:, drop user:password@ and pass user()"
+                                + " and password() instead)" : ""));
             }
-            return new UrlDataSource(jdbcUrl, connectionProps());
+            String sslmode = parsed.getProperty("sslmode");
+            if (sslmode != null && !SSL_MODES.contains(sslmode)) {
+                throw new DbGuardConfigurationException("jdbcUrl or connectionProperty: sslmode '" + sslmode
+                        + "' is not one of " + String.join(", ", SSL_MODES));
+            }
+            return new UrlDataSource(jdbcUrl, boundedConnectionProps());
+        }
+
+        /**
+         * pgjdbc waits forever for a server that accepts TCP and never answers (loginTimeout and
+         * socketTimeout default to 0), so a blackholed connect would strand a thread per report: bound every
+         * wait by the guard's budgets unless the URL or the properties set them.
+         */
+        private Properties boundedConnectionProps() {
+            Properties p = connectionProps();
+            p.putIfAbsent("connectTimeout", ceilSeconds(connectTimeout));
+            p.putIfAbsent("loginTimeout", ceilSeconds(connectTimeout));
+            p.putIfAbsent("socketTimeout", ceilSeconds(connectTimeout.plus(checkTimeout)));
+            return p;
+        }
+
+        private static String ceilSeconds(Duration d) {
+            return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
         }
 
         private DataSource replica(SecretMasker masker) {
@@ -603,8 +634,9 @@ public final class DbGuard {
         }
 
         private static void requirePositive(String name, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new DbGuardConfigurationException(name + " must be a positive duration, was " + value);
+            if (value == null || value.isNegative() || value.isZero() || value.compareTo(MAX_BUDGET) > 0) {
+                throw new DbGuardConfigurationException(name + " must be a positive duration of at most "
+                        + MAX_BUDGET.toHours() + "h, was " + value);
             }
         }
 

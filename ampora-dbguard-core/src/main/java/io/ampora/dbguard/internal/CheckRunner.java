@@ -83,6 +83,7 @@ public final class CheckRunner {
     }
 
     private final Settings config;
+    private final Map<Target, CompletableFuture<ConnectionAttempt>> inFlight = new EnumMap<>(Target.class);
 
     /**
      * @param config the runner's configuration, validated by the guard's builder
@@ -124,9 +125,9 @@ public final class CheckRunner {
 
     private Map<Target, ConnectionAttempt> connect(ExecutorService executor, long deadline) {
         Map<Target, CompletableFuture<ConnectionAttempt>> pending = new EnumMap<>(Target.class);
-        pending.put(Target.PRIMARY, CompletableFuture.supplyAsync(() -> attempt(Target.PRIMARY, config.primary()), executor));
+        pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, config.primary(), executor));
         if (config.replica() != null) {
-            pending.put(Target.REPLICA, CompletableFuture.supplyAsync(() -> attempt(Target.REPLICA, config.replica()), executor));
+            pending.put(Target.REPLICA, startAttempt(Target.REPLICA, config.replica(), executor));
         }
         long connectBy = Math.min(deadline, System.nanoTime() + config.connectTimeout().toNanos());
         Map<Target, ConnectionAttempt> attempts = new EnumMap<>(Target.class);
@@ -150,6 +151,24 @@ public final class CheckRunner {
             }
         }
         return attempts;
+    }
+
+    /**
+     * Starts a connection attempt, or joins the one an earlier report started if it still hangs: a DataSource
+     * without login or socket timeouts on a blackholed network never returns, and a new attempt per report
+     * would strand one more thread each time.
+     */
+    private CompletableFuture<ConnectionAttempt> startAttempt(Target target, DataSource dataSource, ExecutorService executor) {
+        synchronized (inFlight) {
+            CompletableFuture<ConnectionAttempt> previous = inFlight.get(target);
+            if (previous != null && !previous.isDone()) {
+                LOG.debug("A connection attempt to the {} from an earlier report still hangs; waiting on it", target);
+                return previous;
+            }
+            CompletableFuture<ConnectionAttempt> attempt = CompletableFuture.supplyAsync(() -> attempt(target, dataSource), executor);
+            inFlight.put(target, attempt);
+            return attempt;
+        }
     }
 
     private ConnectionAttempt attempt(Target target, DataSource dataSource) {
