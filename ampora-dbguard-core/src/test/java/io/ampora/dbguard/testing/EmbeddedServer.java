@@ -31,16 +31,21 @@ public final class EmbeddedServer implements PostgresServer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.postgres = start(true, 0);
+        this.postgres = start(0);
         this.port = postgres.getPort();
     }
 
-    private EmbeddedPostgres start(boolean fresh, int fixedPort) {
+    /**
+     * zonky deletes a data directory it initialised itself when it stops (cleanDataDirectory true), which
+     * would make {@link #pause()} lose every database; so the directory is ours: created empty (zonky runs
+     * initdb on it), never cleaned by zonky, deleted in {@link #stop()}.
+     */
+    private EmbeddedPostgres start(int fixedPort) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setPgBinaryResolver((system, machine) -> PgBinaries.open(major))
                     .setDataDirectory(dataDirectory)
-                    .setCleanDataDirectory(fresh)
+                    .setCleanDataDirectory(false)
                     .setPGStartupWait(Duration.ofSeconds(30))
                     .setServerConfig("max_connections", "100")
                     .setServerConfig("fsync", "off")
@@ -132,13 +137,18 @@ public final class EmbeddedServer implements PostgresServer {
 
     /** Starts the server again on the same port and data directory after {@link #pause()}. */
     public synchronized void restart() {
-        this.postgres = start(false, port);
+        this.postgres = start(port);
     }
 
     @Override
     public synchronized void stop() {
         try {
             postgres.close();
+        } catch (IOException e) {
+            // best effort at JVM exit
+        }
+        try (var paths = Files.walk(dataDirectory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // best effort at JVM exit
         }
