@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (list || (scenario == null && !all)) {
             for (Scenario s : Scenarios.all()) {
-                out.printf("%-22s %-32s %s%n", s.name(), s.runbook().label(), s.description());
+                out.printf("%-22s %-34s %s%n", s.name(), shortLabel(s), s.description());
             }
             out.flush();
             return scenario == null && !all && !list ? 2 : 0;
@@ -62,13 +62,16 @@ public final class DemoCommand implements Callable<Integer> {
             for (Scenario s : selected) {
                 out.println("=== Scenario " + s.name() + " (runbook " + s.runbook().label() + "): " + s.description());
                 Report report = s.reproduce(env);
+                for (String note : env.takeNotes()) {
+                    out.println("  application saw: " + note);
+                }
                 out.print(new TextReportRenderer(colour).render(report));
                 out.println();
                 out.flush();
                 CheckStatus seen = report.result(s.expectedCheck()).map(CheckResult::status).orElse(null);
                 boolean diagnosed = seen == CheckStatus.WARN || seen == CheckStatus.FAIL;
                 allDiagnosed &= diagnosed;
-                rows.add(new String[] {s.name(), s.runbook().label(), s.expectedCheck(),
+                rows.add(new String[] {s.name(), shortLabel(s), s.expectedCheck(),
                     seen == null ? "missing" : seen.name(), diagnosed ? "yes" : "NO"});
             }
         }
@@ -82,5 +85,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return allDiagnosed ? 0 : 1;
+    }
+
+    private static String shortLabel(Scenario s) {
+        String label = s.runbook().label();
+        return label.length() <= 34 ? label : label.substring(0, 31) + "...";
     }
 }

@@ -2,49 +2,125 @@ package io.ampora.dbguard.examples.demo;
 
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.examples.doctor.EmbeddedDatabase;
+import io.ampora.dbguard.flyway.FlywayGuard;
+import io.ampora.dbguard.flyway.SchemaSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * The demo's world: an embedded PostgreSQL with password authentication for application roles, the
- * application role {@value #APP_ROLE}, and helpers to open sessions that hold things and to build guards.
+ * The demo's world: an embedded PostgreSQL with password authentication, the demo database
+ * {@value #DATABASE} owned by the migrating role {@value #OWNER_ROLE} and migrated with the demo's Flyway
+ * migrations ({@value #MIGRATIONS}), the application role {@value #APP_ROLE} that only gets DML (never
+ * ownership, so FORCE ROW LEVEL SECURITY and the policies apply to it), two tenants with a few orders,
+ * a schema snapshot taken right after migrating, and helpers to open sessions that hold things and to
+ * build guards configured as the application configures its own.
  */
 public final class DemoEnvironment implements AutoCloseable {
 
-    /** The application's own role. */
+    /** The application's own role: DML only, subject to RLS. */
     public static final String APP_ROLE = "ampora_app";
+    /** The role that owns the schema and runs the migrations. */
+    public static final String OWNER_ROLE = "ampora_owner";
     /** The application's application_name. */
     public static final String APP_NAME = "ampora-demo";
     /** The demo database. */
     public static final String DATABASE = "ampora";
+    /** Where the demo's migrations live. */
+    public static final String MIGRATIONS = "classpath:db/migration";
+    /** The first demo tenant. */
+    public static final String TENANT_A = "11111111-1111-4111-8111-111111111111";
+    /** The second demo tenant. */
+    public static final String TENANT_B = "22222222-2222-4222-8222-222222222222";
 
     private final EmbeddedDatabase database;
     private final String appPassword;
+    private final String ownerPassword;
+    private final Path snapshot;
     private final List<Connection> sessions = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
-    private DemoEnvironment(EmbeddedDatabase database, String appPassword) {
+    private DemoEnvironment(EmbeddedDatabase database, String appPassword, String ownerPassword, Path snapshot) {
         this.database = database;
         this.appPassword = appPassword;
+        this.ownerPassword = ownerPassword;
+        this.snapshot = snapshot;
     }
 
     /**
-     * Starts the embedded database and creates the demo database and application role.
+     * Starts the embedded database, creates the roles and the demo database, migrates it and seeds it.
      *
      * @return the environment
      * @throws SQLException when setup fails
      */
     public static DemoEnvironment start() throws SQLException {
         EmbeddedDatabase db = EmbeddedDatabase.start(true);
-        String password = "demo-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
-        try (Connection c = db.adminDataSource().getConnection(); Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE " + APP_ROLE + " LOGIN PASSWORD '" + password + "'");
-            st.execute("CREATE DATABASE " + DATABASE + " OWNER " + APP_ROLE);
+        try {
+            String appPassword = randomPassword();
+            String ownerPassword = randomPassword();
+            try (Connection c = db.adminDataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE ROLE " + OWNER_ROLE + " LOGIN PASSWORD '" + ownerPassword + "'");
+                st.execute("CREATE ROLE " + APP_ROLE + " LOGIN PASSWORD '" + appPassword + "'");
+                st.execute("CREATE DATABASE " + DATABASE + " OWNER " + OWNER_ROLE);
+            }
+            try (Connection c = superuser(db); Statement st = c.createStatement()) {
+                // what a DBA sets up once: the owner creates, the application reads and writes what the owner creates
+                st.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+                st.execute("ALTER SCHEMA public OWNER TO " + OWNER_ROLE);
+                st.execute("GRANT USAGE ON SCHEMA public TO " + APP_ROLE);
+                st.execute("ALTER DEFAULT PRIVILEGES FOR ROLE " + OWNER_ROLE
+                        + " IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + APP_ROLE);
+                st.execute("ALTER DEFAULT PRIVILEGES FOR ROLE " + OWNER_ROLE
+                        + " IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO " + APP_ROLE);
+                st.execute("GRANT pg_read_all_stats TO " + APP_ROLE);
+            }
+            DemoEnvironment env = new DemoEnvironment(db, appPassword, ownerPassword, Files.createTempFile("ampora-demo-schema", ".json"));
+            env.migrate();
+            try (Connection c = superuser(db)) {
+                SchemaSnapshot.read(c, List.of("public"), FlywayGuard.DEFAULT_TABLE).write(env.snapshot);
+            }
+            env.admin("INSERT INTO tenants (id, name) VALUES ('" + TENANT_A + "', 'Acme'), ('" + TENANT_B + "', 'Globex');"
+                    + "INSERT INTO orders (tenant_id, customer, total_cents, attributes) VALUES"
+                    + " ('" + TENANT_A + "', 'Ada', 1200, '{\"channel\": \"web\"}'),"
+                    + " ('" + TENANT_A + "', 'Alan', 4500, '{\"channel\": \"phone\"}'),"
+                    + " ('" + TENANT_B + "', 'Grace', 990, '{\"channel\": \"web\"}')");
+            return env;
+        } catch (IOException e) {
+            db.close();
+            throw new UncheckedIOException(e);
+        } catch (SQLException | RuntimeException e) {
+            db.close();
+            throw e;
         }
-        return new DemoEnvironment(db, password);
+    }
+
+    private static Connection superuser(EmbeddedDatabase db) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return new org.postgresql.Driver().connect(db.jdbcUrl(DATABASE), p);
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[12];
+        new SecureRandom().nextBytes(bytes);
+        return "demo-" + HexFormat.of().formatHex(bytes);
+    }
+
+    /** Applies the demo migrations as the owner role (Flyway, as the application does at startup). */
+    public void migrate() {
+        Flyway.configure().dataSource(jdbcUrl(), OWNER_ROLE, ownerPassword).locations(MIGRATIONS).load().migrate();
     }
 
     /** @return the JDBC URL of the demo database */
@@ -62,9 +138,59 @@ public final class DemoEnvironment implements AutoCloseable {
         return appPassword;
     }
 
+    /** @return the owner (migrating) role's password (never printed) */
+    public String ownerPassword() {
+        return ownerPassword;
+    }
+
+    /** @return the schema snapshot taken right after the migrations applied */
+    public Path snapshot() {
+        return snapshot;
+    }
+
+    /** @return a DataSource for the application role (no pool) */
+    public DataSource appDataSource() {
+        return dataSource(APP_ROLE, appPassword);
+    }
+
+    /** @return a DataSource for the owner role (no pool) */
+    public DataSource ownerDataSource() {
+        return dataSource(OWNER_ROLE, ownerPassword);
+    }
+
+    private DataSource dataSource(String user, String password) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(jdbcUrl());
+        ds.setUser(user);
+        ds.setPassword(password);
+        ds.setApplicationName(APP_NAME);
+        return ds;
+    }
+
+    /**
+     * The Flyway configuration the application runs its guard with: the demo migrations, migrated by the
+     * owner role, the snapshot for drift.
+     *
+     * @return the Flyway guard builder, to adjust
+     */
+    public FlywayGuard.Builder flyway() {
+        return FlywayGuard.custom().locations(MIGRATIONS).migrationRole(OWNER_ROLE).schemaSnapshot(snapshot);
+    }
+
     /** @return a guard builder connected as the application, as a service would configure it */
     public DbGuard.Builder guardAsApp() {
-        return DbGuard.builder().jdbcUrl(jdbcUrl()).user(APP_ROLE).password(appPassword).applicationName(APP_NAME);
+        return guardAsApp(flyway().build());
+    }
+
+    /**
+     * @param flyway the Flyway configuration whose checks the guard runs
+     * @return a guard builder connected as the application, as a service would configure it
+     */
+    public DbGuard.Builder guardAsApp(FlywayGuard flyway) {
+        DbGuard.Builder builder = DbGuard.builder().jdbcUrl(jdbcUrl()).user(APP_ROLE).password(appPassword)
+                .applicationName(APP_NAME);
+        flyway.checks().forEach(builder::addCheck);
+        return builder;
     }
 
     /** @return a guard builder connected as the superuser */
@@ -100,15 +226,40 @@ public final class DemoEnvironment implements AutoCloseable {
      * @throws SQLException when they fail
      */
     public void admin(String sql) throws SQLException {
-        try (Connection c = openAdmin(); Statement st = c.createStatement()) {
+        try (Connection c = superuser(database); Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }
 
-    private Connection openAdmin() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", "postgres");
-        return new org.postgresql.Driver().connect(jdbcUrl(), p);
+    /**
+     * Runs a query returning one value as the superuser on the demo database.
+     *
+     * @param sql the query
+     * @return the first column of the first row as text, null without a row
+     * @throws SQLException when it fails
+     */
+    public String adminQuery(String sql) throws SQLException {
+        try (Connection c = superuser(database); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /**
+     * Records what the application itself saw during a scenario (an exception, a query result), printed
+     * above the guard's report.
+     *
+     * @param line one line
+     */
+    public synchronized void note(String line) {
+        notes.add(line);
+    }
+
+    /** @return the notes recorded since the last call, and forgets them */
+    public synchronized List<String> takeNotes() {
+        List<String> copy = List.copyOf(notes);
+        notes.clear();
+        return copy;
     }
 
     /** Closes every session a scenario opened. */
@@ -126,6 +277,11 @@ public final class DemoEnvironment implements AutoCloseable {
     @Override
     public void close() {
         closeSessions();
+        try {
+            Files.deleteIfExists(snapshot);
+        } catch (IOException e) {
+            // a temporary file
+        }
         database.close();
     }
 }

@@ -14,6 +14,9 @@ public final class Scenarios {
     /** @return the scenarios whose checks exist in this build */
     public static List<Scenario> all() {
         List<Scenario> all = new ArrayList<>(ConnectionScenarios.all());
+        all.addAll(MigrationScenarios.all());
+        all.addAll(LockScenarios.all());
+        all.addAll(TenantScenarios.all());
         all.sort(Comparator.comparing(Scenario::runbook));
         return List.copyOf(all);
     }

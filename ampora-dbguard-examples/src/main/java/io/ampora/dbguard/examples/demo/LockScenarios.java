@@ -1,0 +1,70 @@
+package io.ampora.dbguard.examples.demo;
+
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.examples.demo.ConnectionScenarios.Simple;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runbook section 7: locked / wedged. */
+final class LockScenarios {
+
+    private LockScenarios() {
+    }
+
+    static List<Scenario> all() {
+        return List.of(
+                new Simple("blocking-lock", RunbookSection.LOCKED_WEDGED, "blocking-locks",
+                        "a psql session updated an order and went to lunch; the application's update of it waits", env -> {
+                            Connection psql = env.openSession("postgres", null, "psql");
+                            psql.setAutoCommit(false);
+                            try (Statement st = psql.createStatement()) {
+                                st.executeUpdate("UPDATE orders SET total_cents = total_cents + 100 WHERE id = 1");
+                            }
+                            Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
+                            app.setAutoCommit(false);
+                            CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+                                try (Statement st = app.createStatement()) {
+                                    st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', true)");
+                                    return st.executeUpdate("UPDATE orders SET customer = 'Ada L.' WHERE id = 1");
+                                } catch (SQLException e) {
+                                    return -1;
+                                }
+                            });
+                            try {
+                                awaitWaiting(env, 1);
+                                Thread.sleep(1_200);
+                                return env.guardAsApp().set("blocking-locks.warnAfter", "1s").build().report();
+                            } finally {
+                                psql.rollback();
+                                waiting.get(10, TimeUnit.SECONDS);
+                                app.rollback();
+                            }
+                        }),
+                new Simple("idle-in-transaction", RunbookSection.LOCKED_WEDGED, "idle-in-transaction",
+                        "a request handler opened a transaction, locked an order and never committed (warnAfter lowered to 1s)", env -> {
+                            Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
+                            app.setAutoCommit(false);
+                            try (Statement st = app.createStatement()) {
+                                st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_B + "', true)");
+                                st.execute("SELECT id, total_cents FROM orders WHERE customer = 'Grace' FOR UPDATE");
+                            }
+                            Thread.sleep(1_200);
+                            return env.guardAsApp().set("idle-in-transaction.warnAfter", "1s").build().report();
+                        }));
+    }
+
+    private static void awaitWaiting(DemoEnvironment env, int sessions) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Integer.parseInt(env.adminQuery("SELECT count(*) FROM pg_catalog.pg_stat_activity"
+                + " WHERE wait_event_type = 'Lock' AND datname = current_database()")) < sessions) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the application's update did not start waiting on the lock");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
