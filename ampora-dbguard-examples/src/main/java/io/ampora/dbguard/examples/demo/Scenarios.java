@@ -15,6 +15,7 @@ public final class Scenarios {
     public static List<Scenario> all() {
         List<Scenario> all = new ArrayList<>(ConnectionScenarios.all());
         all.addAll(MigrationScenarios.all());
+        all.addAll(ReplicaScenarios.all());
         all.addAll(LockScenarios.all());
         all.addAll(TenantScenarios.all());
         all.sort(Comparator.comparing(Scenario::runbook));
