@@ -31,6 +31,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Run every scenario and print a summary table.")
     boolean all;
 
+    @Option(names = "--serve", description = "Run the demo service (HTTP API with tenant filter, /health, /metrics) until stopped.")
+    boolean serve;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port of --serve (default: ${DEFAULT-VALUE}).")
+    int port;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -38,6 +44,12 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (serve) {
+            err.println("Starting an embedded PostgreSQL and the demo service...");
+            err.flush();
+            io.ampora.dbguard.examples.app.DemoApplication.main(new String[] {Integer.toString(port)});
+            return 0;
+        }
         if (list || (scenario == null && !all)) {
             for (Scenario s : Scenarios.all()) {
                 out.printf("%-22s %-34s %s%n", s.name(), shortLabel(s), s.description());
