@@ -75,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.println("=== Scenario " + s.name() + " (runbook " + s.runbook().label() + "): " + s.description());
                 Report report = s.reproduce(env);
                 for (String note : env.takeNotes()) {
-                    out.println("  application saw: " + note);
+                    out.println("  application saw: " + note.replaceAll("\\s*\\R\\s*", " "));
                 }
                 out.print(new TextReportRenderer(colour).render(report));
                 out.println();

@@ -23,6 +23,22 @@ class DemoAllScenariosTest {
             assertThat(text).containsPattern("(?m)^" + s.name() + " .* " + s.expectedCheck() + " +(WARN|FAIL) +yes$");
         }
         assertThat(exit).isZero();
+        // the evidence each diagnosis must name, not just its status
+        assertThat(text)
+                .contains("application saw: the migration as ampora_ci failed: ERROR: permission denied for schema public")
+                .contains("GRANT USAGE, CREATE ON SCHEMA public TO ampora_ci")
+                .contains("advisory lock 77433833903597").contains("a crashed or stuck migrator")
+                .contains("The database is at version 5 but this binary knows migrations only up to 4")
+                .contains("customer_fixups")
+                .contains("WAL replay is paused").contains("SELECT pg_wal_replay_resume()")
+                .containsPattern("pid (\\d+) \\(psql, user postgres\\).*terminate it with SELECT pg_terminate_backend\\(\\1\\)")
+                .contains("query: UPDATE orders SET total_cents = total_cents + 100 WHERE id = 1")
+                .contains("waiterQuery: UPDATE orders SET customer = 'Ada L.' WHERE id = 1")
+                .contains("SELECT id, total_cents FROM orders WHERE customer = 'Grace' FOR UPDATE")
+                .contains("application saw: a query without any tenant returned the orders of 2 tenants")
+                .contains("BYPASSRLS")
+                .contains("A statement ran without a tenant at io.ampora.dbguard.examples.demo.TenantScenarios$OrderReport.countOrders")
+                .contains("Policy tenant_isolation on public.orders reads app.tenant_id with current_setting");
     }
 
     @Test
