@@ -1,0 +1,55 @@
+-- jsonb columns of tables (partitioned parents, not their partitions) with the GIN operator classes of
+-- the valid, non-partial indexes on each column, the table's size and its sequential scans.
+-- Partitioned parents have no statistics of their own: their partitions' are summed.
+WITH cols AS (
+    SELECT c.oid,
+           c.relname::text                                         AS table_simple_name,
+           format('%I.%I', n.nspname, c.relname)                   AS table_name,
+           a.attname::text                                         AS column_name,
+           pg_catalog.quote_ident(a.attname)                       AS quoted_column,
+           a.attnum,
+           c.relkind = 'p'                                         AS partitioned
+    FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c     ON c.oid = a.attrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE a.atttypid = 'pg_catalog.jsonb'::pg_catalog.regtype
+      AND a.attnum > 0
+      AND NOT a.attisdropped
+      AND c.relkind IN ('r', 'p', 'm')
+      AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\_toast%'
+), rels AS (
+    SELECT cols.*,
+           CASE WHEN cols.partitioned
+                THEN ARRAY(SELECT pt.relid FROM pg_catalog.pg_partition_tree(cols.oid) pt WHERE pt.isleaf)
+                ELSE ARRAY[cols.oid] END AS leaves
+    FROM cols
+)
+SELECT r.table_simple_name,
+       r.table_name,
+       r.column_name,
+       r.quoted_column,
+       r.partitioned,
+       (SELECT coalesce(sum(greatest(pc.reltuples::bigint, coalesce(s.n_live_tup, 0))), 0)
+          FROM pg_catalog.pg_class pc
+          LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = pc.oid
+         WHERE pc.oid = ANY (r.leaves))::bigint                   AS estimated_rows,
+       (SELECT coalesce(sum(s.seq_scan), 0)
+          FROM pg_catalog.pg_stat_user_tables s
+         WHERE s.relid = ANY (r.leaves))::bigint                  AS seq_scan,
+       (SELECT coalesce(sum(s.idx_scan), 0)
+          FROM pg_catalog.pg_stat_user_tables s
+         WHERE s.relid = ANY (r.leaves))::bigint                  AS idx_scan,
+       coalesce((SELECT pg_catalog.string_agg(DISTINCT oc.opcname::text, ',')
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_catalog.pg_am am    ON am.oid = ic.relam AND am.amname = 'gin'
+          CROSS JOIN LATERAL pg_catalog.unnest(i.indkey::int2[], i.indclass::oid[]) AS k(attnum, opclass)
+          JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass
+         WHERE i.indrelid = r.oid
+           AND i.indisvalid
+           AND i.indpred IS NULL
+           AND k.attnum = r.attnum), '')                          AS gin_opclasses
+FROM rels r
+ORDER BY estimated_rows DESC, r.table_name, r.column_name
