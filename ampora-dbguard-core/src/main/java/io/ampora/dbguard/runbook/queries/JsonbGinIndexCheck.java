@@ -92,8 +92,9 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
                 : " Statements of other roles are hidden from " + context.facts().currentUser()
                         + " (GRANT pg_read_all_stats TO " + context.facts().currentUser() + " to see them).";
         if (fixes.isEmpty()) {
-            return result.summary("Every jsonb column filtered with a containment or existence operator in "
-                    + statements.size() + " statement(s) has a GIN index serving it." + hidden).build();
+            return result.summary("No jsonb column of " + columns.size() + " on tables of " + minRows
+                    + "+ rows is filtered with a containment or existence operator without a GIN index serving it ("
+                    + statements.size() + " statements with such operators read)." + hidden).build();
         }
         return result.summary(fixes.size() + " jsonb column" + (fixes.size() == 1 ? " is" : "s are")
                         + " filtered with containment or existence operators without a GIN index serving them." + hidden)

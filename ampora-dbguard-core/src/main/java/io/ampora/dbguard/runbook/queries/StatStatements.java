@@ -22,8 +22,8 @@ import java.util.Locale;
 record StatStatements(String viewName, String meanColumn, String totalColumn, String unavailable) {
 
     static final String ENABLE = "Enable it: add pg_stat_statements to shared_preload_libraries in postgresql.conf"
-            + " (ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements' keeps other libraries only if you"
-            + " list them too), restart PostgreSQL, then run CREATE EXTENSION pg_stat_statements in this database.";
+            + " (beside any library already listed there), restart PostgreSQL, then run"
+            + " CREATE EXTENSION pg_stat_statements in this database.";
 
     /** @return whether the view can be queried */
     boolean usable() {

@@ -45,7 +45,8 @@ SELECT r.table_simple_name,
           FROM pg_catalog.pg_index i
           JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
           JOIN pg_catalog.pg_am am    ON am.oid = ic.relam AND am.amname = 'gin'
-          CROSS JOIN LATERAL pg_catalog.unnest(i.indkey::int2[], i.indclass::oid[]) AS k(attnum, opclass)
+          CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(i.indkey::int2[]),
+                                        pg_catalog.unnest(i.indclass::oid[])) AS k(attnum, opclass)
           JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass
          WHERE i.indrelid = r.oid
            AND i.indisvalid
