@@ -134,7 +134,9 @@ public final class DiskUsageCheck implements DatabaseCheck {
                 .detail("freePercent", Math.round(free * 10) / 10.0)
                 .build());
         if (status != CheckStatus.PASS) {
-            result.remediation(remediation(largest, walBytes));
+            // max_wal_size is in MB; WAL up to it is normal (min_wal_size is preallocated), beyond it something holds it
+            long maxWalBytes = context.facts().settingAsLong("max_wal_size", 1024) * 1024 * 1024;
+            result.remediation(remediation(largest, walBytes, maxWalBytes));
         }
         return result.build();
     }
@@ -147,10 +149,11 @@ public final class DiskUsageCheck implements DatabaseCheck {
         return path.isBlank() ? Optional.empty() : Optional.of(DiskSpaceProvider.forPath(Path.of(path)));
     }
 
-    static String remediation(List<Relation> largest, Optional<Long> walBytes) {
+    static String remediation(List<Relation> largest, Optional<Long> walBytes, long maxWalBytes) {
         Relation top = largest.isEmpty() ? null : largest.get(0);
-        if (walBytes.isPresent() && (top == null || walBytes.get() > top.bytes)) {
-            return "WAL is the largest (" + pretty(walBytes.get()) + "): bump the WAL volume size. Also look for what"
+        if (walBytes.isPresent() && walBytes.get() > maxWalBytes && (top == null || walBytes.get() > top.bytes)) {
+            return "WAL is the largest (" + pretty(walBytes.get()) + ", above max_wal_size " + pretty(maxWalBytes)
+                    + "): bump the WAL volume size. Also look for what"
                     + " keeps WAL: an inactive replication slot (SELECT slot_name, active, wal_status FROM"
                     + " pg_replication_slots), a failing archive_command (SELECT * FROM pg_stat_archiver), or a"
                     + " max_wal_size set too high.";
