@@ -1,5 +1,6 @@
 -- The largest relations of the current database: table + indexes + TOAST (pg_total_relation_size),
 -- a partitioned table counted as the sum of its leaf partitions (partitions are not listed alone).
+-- System catalogs are left out (nothing to prune there) except pg_largeobject, which holds user data.
 -- Bind parameter: how many to return.
 WITH tables AS (
     SELECT c.oid,
@@ -10,6 +11,7 @@ WITH tables AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm')
       AND NOT c.relispartition
+      AND (n.nspname NOT IN ('pg_catalog', 'information_schema') OR c.relname = 'pg_largeobject')
 )
 SELECT t.relation_name,
        t.simple_name,
