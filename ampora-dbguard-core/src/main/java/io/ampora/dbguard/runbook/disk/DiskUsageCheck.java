@@ -182,7 +182,9 @@ public final class DiskUsageCheck implements DatabaseCheck {
     private static List<Relation> largest(Connection connection, long top) throws SQLException {
         List<Relation> relations = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(Sql.load(DiskUsageCheck.class, "disk-usage"))) {
-            ps.setLong(1, top);
+            // measure a few times more candidates than listed: page counts in pg_class may lag behind
+            ps.setLong(1, 3 * top + 20);
+            ps.setLong(2, top);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     relations.add(new Relation(rs.getString("relation_name"), rs.getString("simple_name"),

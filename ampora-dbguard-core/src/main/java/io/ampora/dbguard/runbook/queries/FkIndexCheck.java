@@ -8,8 +8,9 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,31 +60,19 @@ public final class FkIndexCheck implements DatabaseCheck {
         long top = context.setting(TOP);
         List<Finding> findings = new ArrayList<>();
         List<String> statements = new ArrayList<>();
-        int total = 0;
-        try (Statement st = context.connection().createStatement();
-             ResultSet rs = st.executeQuery(Sql.load(FkIndexCheck.class, id()))) {
-            while (rs.next()) {
-                total++;
-                if (findings.size() >= top) {
-                    continue;
+        long total = 0;
+        try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(FkIndexCheck.class, id()))) {
+            ps.setLong(1, Math.max(1, top));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    total = rs.getLong("total");
+                    if (findings.size() < top) {
+                        String fix = IndexStatements.createIndex(rs.getString("table_name"), "", rs.getString("columns"),
+                                rs.getBoolean("partitioned"));
+                        statements.add(fix);
+                        findings.add(finding(rs, fix));
+                    }
                 }
-                String table = rs.getString("table_name");
-                String columns = rs.getString("columns");
-                boolean partitioned = rs.getBoolean("partitioned");
-                String fix = IndexStatements.createIndex(table, "", columns, partitioned);
-                statements.add(fix);
-                findings.add(Finding.builder("Foreign key " + rs.getString("constraint_name") + " on " + table + " ("
-                                + columns + ") referencing " + rs.getString("referenced_table")
-                                + " has no index starting with its columns: deletes and key updates on "
-                                + rs.getString("referenced_table") + " scan " + table + ". Fix: " + fix)
-                        .detail("table", table)
-                        .detail("constraint", rs.getString("constraint_name"))
-                        .detail("columns", columns)
-                        .detail("referencedTable", rs.getString("referenced_table"))
-                        .detail("estimatedRows", rs.getLong("estimated_rows"))
-                        .detail("partitioned", partitioned)
-                        .detail("fix", fix)
-                        .build());
             }
         }
         if (total == 0) {
@@ -96,5 +85,22 @@ public final class FkIndexCheck implements DatabaseCheck {
                         + String.join(" ", statements));
         findings.forEach(result::finding);
         return result.build();
+    }
+
+    private static Finding finding(ResultSet rs, String fix) throws SQLException {
+        String table = rs.getString("table_name");
+        String columns = rs.getString("columns");
+        String referenced = rs.getString("referenced_table");
+        return Finding.builder("Foreign key " + rs.getString("constraint_name") + " on " + table + " (" + columns
+                        + ") referencing " + referenced + " has no index starting with its columns: deletes and key"
+                        + " updates on " + referenced + " scan " + table + ". Fix: " + fix)
+                .detail("table", table)
+                .detail("constraint", rs.getString("constraint_name"))
+                .detail("columns", columns)
+                .detail("referencedTable", referenced)
+                .detail("estimatedRows", rs.getLong("estimated_rows"))
+                .detail("partitioned", rs.getBoolean("partitioned"))
+                .detail("fix", fix)
+                .build();
     }
 }

@@ -113,7 +113,7 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
                 }
                 columns.add(new Column(rs.getString("table_simple_name"), rs.getString("table_name"),
                         rs.getString("column_name"), rs.getString("quoted_column"), rs.getBoolean("partitioned"),
-                        rs.getLong("estimated_rows"), rs.getLong("seq_scan"), rs.getLong("idx_scan"),
+                        rs.getLong("estimated_rows"), rs.getLong("seq_scan"),
                         Set.of(rs.getString("gin_opclasses").split(","))));
             }
         }
@@ -144,7 +144,7 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
     }
 
     private record Column(String simpleTable, String table, String name, String quotedColumn, boolean partitioned,
-                          long rows, long seqScan, long idxScan, Set<String> ginOpclasses) {
+                          long rows, long seqScan, Set<String> ginOpclasses) {
 
         Usage usage(List<Statement0> statements) {
             Pattern tablePattern = word(simpleTable);
@@ -206,7 +206,6 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
                     .detail("statements", usage.statements)
                     .detail("calls", usage.calls)
                     .detail("seqScans", seqScan)
-                    .detail("indexScans", idxScan)
                     .detail("estimatedRows", rows)
                     .detail("existingGinOpclasses", String.join(",", ginOpclasses).replaceAll("^,|,$", ""))
                     .detail("exampleQuery", usage.example)

@@ -31,16 +31,13 @@ SELECT r.table_simple_name,
        r.column_name,
        r.quoted_column,
        r.partitioned,
-       (SELECT coalesce(sum(greatest(pc.reltuples::bigint, coalesce(s.n_live_tup, 0))), 0)
+       -- statistics functions by oid, not the pg_stat_user_tables view: the view joined per column
+       -- scans all tables each time, which grows with the square of the schema
+       (SELECT coalesce(sum(greatest(pc.reltuples::bigint, pg_catalog.pg_stat_get_live_tuples(pc.oid))), 0)
           FROM pg_catalog.pg_class pc
-          LEFT JOIN pg_catalog.pg_stat_user_tables s ON s.relid = pc.oid
          WHERE pc.oid = ANY (r.leaves))::bigint                   AS estimated_rows,
-       (SELECT coalesce(sum(s.seq_scan), 0)
-          FROM pg_catalog.pg_stat_user_tables s
-         WHERE s.relid = ANY (r.leaves))::bigint                  AS seq_scan,
-       (SELECT coalesce(sum(s.idx_scan), 0)
-          FROM pg_catalog.pg_stat_user_tables s
-         WHERE s.relid = ANY (r.leaves))::bigint                  AS idx_scan,
+       (SELECT coalesce(sum(pg_catalog.pg_stat_get_numscans(l.oid)), 0)
+          FROM pg_catalog.unnest(r.leaves) AS l(oid))::bigint     AS seq_scan,
        coalesce((SELECT pg_catalog.string_agg(DISTINCT oc.opcname::text, ',')
           FROM pg_catalog.pg_index i
           JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
