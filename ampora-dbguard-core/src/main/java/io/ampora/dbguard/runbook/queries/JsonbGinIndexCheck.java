@@ -8,6 +8,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -105,16 +106,15 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
 
     private static List<Column> readColumns(CheckContext context, long minRows) throws SQLException {
         List<Column> columns = new ArrayList<>();
-        try (Statement st = context.connection().createStatement();
-             ResultSet rs = st.executeQuery(Sql.load(JsonbGinIndexCheck.class, "jsonb-gin-index"))) {
-            while (rs.next()) {
-                if (rs.getLong("estimated_rows") < minRows) {
-                    continue;
+        try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(JsonbGinIndexCheck.class, "jsonb-gin-index"))) {
+            ps.setLong(1, minRows);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(new Column(rs.getString("table_simple_name"), rs.getString("table_name"),
+                            rs.getString("column_name"), rs.getString("quoted_column"), rs.getBoolean("partitioned"),
+                            rs.getLong("estimated_rows"), rs.getLong("seq_scan"),
+                            Set.of(rs.getString("gin_opclasses").split(","))));
                 }
-                columns.add(new Column(rs.getString("table_simple_name"), rs.getString("table_name"),
-                        rs.getString("column_name"), rs.getString("quoted_column"), rs.getBoolean("partitioned"),
-                        rs.getLong("estimated_rows"), rs.getLong("seq_scan"),
-                        Set.of(rs.getString("gin_opclasses").split(","))));
             }
         }
         return columns;

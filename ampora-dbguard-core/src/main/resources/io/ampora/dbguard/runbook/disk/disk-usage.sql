@@ -4,8 +4,9 @@
 --
 -- pg_total_relation_size opens every relation it measures, which costs seconds on a schema of 10,000
 -- tables. So the candidates are ranked first by the page counts in pg_class (kept by VACUUM, ANALYZE
--- and CREATE INDEX), and only the leading candidates, plus every table whose page count is unknown
--- (never vacuumed or analyzed: relpages 0 and reltuples 0 or -1), are measured exactly.
+-- and CREATE INDEX), and only the leading candidates, plus every table whose page count is unknown,
+-- are measured exactly. Unknown: relpages 0 and reltuples -1 (never vacuumed or analyzed, from 14), or
+-- on 13, where reltuples is 0 then, relpages and reltuples 0 with no vacuum or analyze on record.
 -- Bind parameters: how many candidates to measure by estimate, how many to return.
 WITH tables AS (
     SELECT c.oid,
@@ -25,7 +26,14 @@ WITH tables AS (
     FROM tables t
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(l.relpages::bigint + coalesce(toast.relpages, 0) + coalesce(ix.pages, 0)), 0) AS pages,
-               coalesce(bool_or(l.relpages = 0 AND l.reltuples <= 0), false)                           AS unknown
+               coalesce(bool_or(l.relpages = 0
+                                AND (l.reltuples < 0
+                                     OR (l.reltuples = 0
+                                         AND pg_catalog.pg_stat_get_last_vacuum_time(l.oid) IS NULL
+                                         AND pg_catalog.pg_stat_get_last_autovacuum_time(l.oid) IS NULL
+                                         AND pg_catalog.pg_stat_get_last_analyze_time(l.oid) IS NULL
+                                         AND pg_catalog.pg_stat_get_last_autoanalyze_time(l.oid) IS NULL))),
+                        false)                                                                          AS unknown
         FROM pg_catalog.pg_class l
         LEFT JOIN pg_catalog.pg_class toast ON toast.oid = l.reltoastrelid
         LEFT JOIN LATERAL (

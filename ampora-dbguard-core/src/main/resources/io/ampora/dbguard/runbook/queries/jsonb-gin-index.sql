@@ -1,6 +1,7 @@
 -- jsonb columns of tables (partitioned parents, not their partitions) with the GIN operator classes of
 -- the valid, non-partial indexes on each column, the table's size and its sequential scans.
 -- Partitioned parents have no statistics of their own: their partitions' are summed.
+-- Bind parameter: the minimum (estimated) number of rows.
 WITH cols AS (
     SELECT c.oid,
            c.relname::text                                         AS table_simple_name,
@@ -25,17 +26,21 @@ WITH cols AS (
                 THEN ARRAY(SELECT pt.relid FROM pg_catalog.pg_partition_tree(cols.oid) pt WHERE pt.isleaf)
                 ELSE ARRAY[cols.oid] END AS leaves
     FROM cols
+), sized AS (
+    -- statistics functions by oid, not the pg_stat_user_tables view: the view joined per column
+    -- scans all tables each time, which grows with the square of the schema
+    SELECT r.*,
+           (SELECT coalesce(sum(greatest(pc.reltuples::bigint, pg_catalog.pg_stat_get_live_tuples(pc.oid))), 0)
+              FROM pg_catalog.pg_class pc
+             WHERE pc.oid = ANY (r.leaves))::bigint AS estimated_rows
+    FROM rels r
 )
 SELECT r.table_simple_name,
        r.table_name,
        r.column_name,
        r.quoted_column,
        r.partitioned,
-       -- statistics functions by oid, not the pg_stat_user_tables view: the view joined per column
-       -- scans all tables each time, which grows with the square of the schema
-       (SELECT coalesce(sum(greatest(pc.reltuples::bigint, pg_catalog.pg_stat_get_live_tuples(pc.oid))), 0)
-          FROM pg_catalog.pg_class pc
-         WHERE pc.oid = ANY (r.leaves))::bigint                   AS estimated_rows,
+       r.estimated_rows,
        (SELECT coalesce(sum(pg_catalog.pg_stat_get_numscans(l.oid)), 0)
           FROM pg_catalog.unnest(r.leaves) AS l(oid))::bigint     AS seq_scan,
        coalesce((SELECT pg_catalog.string_agg(DISTINCT oc.opcname::text, ',')
@@ -49,5 +54,6 @@ SELECT r.table_simple_name,
            AND i.indisvalid
            AND i.indpred IS NULL
            AND k.attnum = r.attnum), '')                          AS gin_opclasses
-FROM rels r
-ORDER BY estimated_rows DESC, r.table_name, r.column_name
+FROM sized r
+WHERE r.estimated_rows >= ?
+ORDER BY r.estimated_rows DESC, r.table_name, r.column_name
