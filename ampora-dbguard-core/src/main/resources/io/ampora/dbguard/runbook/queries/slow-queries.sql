@@ -3,7 +3,8 @@
 -- from the installed extension version; bind parameters: minCalls, top, top.
 -- Statements of other roles read '<insufficient privilege>' without pg_read_all_stats.
 WITH s AS (
-    SELECT s.userid::bigint || ':' || s.queryid::text      AS statement_key,
+    -- queryid is NULL in rows hidden from the role: tell those apart by their figures
+    SELECT s.userid::bigint || ':' || coalesce(s.queryid::text, 'hidden:' || s.calls || ':' || s.{total}) AS statement_key,
            pg_catalog.pg_get_userbyid(s.userid)::text      AS user_name,
            s.query,
            s.calls,
