@@ -26,9 +26,7 @@ public final class Checks {
         for (int i = 0; i < settings.length; i += 2) {
             builder.set(check.id() + "." + settings[i], settings[i + 1]);
         }
-        CheckResult result = builder.build().report().result(check.id()).orElseThrow();
-        System.err.println("[" + check.id() + "] " + result.status() + ": " + result.summary());
-        return result;
+        return builder.build().report().result(check.id()).orElseThrow();
     }
 
     /**
