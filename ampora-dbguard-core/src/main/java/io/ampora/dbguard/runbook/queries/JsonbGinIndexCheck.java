@@ -76,7 +76,7 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
         if (columns.isEmpty()) {
             return CheckResult.pass(this, "No jsonb column on a table of " + minRows + " rows or more.");
         }
-        List<Statement0> statements = readStatements(context, pss);
+        List<RecordedStatement> statements = readStatements(context, pss);
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> fixes = new ArrayList<>();
         for (Column column : columns) {
@@ -120,19 +120,19 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
         return columns;
     }
 
-    private static List<Statement0> readStatements(CheckContext context, StatStatements pss) throws SQLException {
-        List<Statement0> statements = new ArrayList<>();
+    private static List<RecordedStatement> readStatements(CheckContext context, StatStatements pss) throws SQLException {
+        List<RecordedStatement> statements = new ArrayList<>();
         try (Statement st = context.connection().createStatement();
              ResultSet rs = st.executeQuery(pss.fill(Sql.load(JsonbGinIndexCheck.class, "jsonb-gin-index-statements")))) {
             while (rs.next()) {
-                statements.add(new Statement0(rs.getString("query"), rs.getLong("calls")));
+                statements.add(new RecordedStatement(rs.getString("query"), rs.getLong("calls")));
             }
         }
         return statements;
     }
 
     /** A statement from pg_stat_statements. */
-    private record Statement0(String query, long calls) {
+    private record RecordedStatement(String query, long calls) {
     }
 
     /** How statements use a column: operators seen, statements, calls, one example. */
@@ -146,12 +146,12 @@ public final class JsonbGinIndexCheck implements DatabaseCheck {
     private record Column(String simpleTable, String table, String name, String quotedColumn, boolean partitioned,
                           long rows, long seqScan, Set<String> ginOpclasses) {
 
-        Usage usage(List<Statement0> statements) {
+        Usage usage(List<RecordedStatement> statements) {
             Pattern tablePattern = word(simpleTable);
             Pattern operatorPattern = Pattern.compile("(?:" + word(name).pattern() + ")\\s*(\\?\\||\\?&|@\\?|@>|@@|\\?)",
                     Pattern.CASE_INSENSITIVE);
             Usage usage = new Usage();
-            for (Statement0 s : statements) {
+            for (RecordedStatement s : statements) {
                 if (!tablePattern.matcher(s.query()).find()) {
                     continue;
                 }
