@@ -48,9 +48,9 @@ public final class GuardedPool implements DataSource, Closeable {
         this.tracker = new LeaseTracker(hikari.getPoolName(), config, hikari::getMaximumPoolSize, diagnosisSource);
         this.diagnoser = new ExhaustionDiagnoser(hikari, tracker, diagnosisSource, config.instances());
         tracker.bindMetrics(config.meterRegistry(), hikari.getMetricRegistry());
-        Thread limits = new Thread(this::readLimits, "ampora-dbguard-limits-" + hikari.getPoolName());
-        limits.setDaemon(true);
-        limits.start();
+        // read now, while the server still has room: when it refuses connections (53300), the exhaustion
+        // diagnosis needs max_connections for its arithmetic and can no longer ask
+        readLimits();
     }
 
     /**

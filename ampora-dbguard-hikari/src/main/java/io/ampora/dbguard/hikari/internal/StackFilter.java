@@ -11,7 +11,7 @@ import java.util.List;
 public final class StackFilter {
 
     private static final String[] NOISE = {
-        "io.ampora.dbguard.hikari.internal.", "io.ampora.dbguard.hikari.GuardedPool",
+        "io.ampora.dbguard.hikari.internal.", "io.ampora.dbguard.hikari.GuardedPool$",
         "com.zaxxer.hikari.", "java.lang.reflect.", "jdk.internal.reflect.", "sun.reflect.", "java.lang.invoke.",
         "jdk.proxy", "com.sun.proxy.", "org.springframework.aop.", "org.springframework.cglib.",
         "org.springframework.jdbc.datasource.", "org.springframework.transaction.interceptor.",
@@ -55,6 +55,9 @@ public final class StackFilter {
     private static boolean noise(String className) {
         if (className.contains("$$SpringCGLIB$$") || className.contains("$$EnhancerBySpringCGLIB$$")
                 || className.contains("$HibernateProxy$") || className.startsWith("$Proxy")) {
+            return true;
+        }
+        if (className.equals("io.ampora.dbguard.hikari.GuardedPool")) {
             return true;
         }
         for (String prefix : NOISE) {
