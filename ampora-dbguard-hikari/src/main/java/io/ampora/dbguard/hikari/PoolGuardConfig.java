@@ -53,7 +53,7 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
     /** Builds a {@link PoolGuardConfig}. */
     public static final class Builder {
         private Duration leakThreshold = Duration.ofSeconds(30);
-        private int sampleEvery = 64;
+        private int sampleEvery = 256;
         private double hotPercent = 80;
         private int instances = 1;
         private Duration diagnosisTimeout = Duration.ofSeconds(2);
@@ -75,7 +75,7 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
         }
 
         /**
-         * @param value capture the borrow site on 1 borrow in this many (default 64; 1 captures every borrow)
+         * @param value capture the borrow site on 1 borrow in this many (default 256; 1 captures every borrow)
          * @return this builder
          */
         public Builder sampleEvery(int value) {

@@ -157,7 +157,7 @@ public final class ExhaustionDiagnoser {
     private PoolDiagnosis nested(List<Lease> holders, List<Lease> all, boolean currentThread) {
         List<String> evidence = new ArrayList<>();
         for (Lease l : holders.subList(0, Math.min(MAX_EVIDENCE, holders.size()))) {
-            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id + pid(l) + " borrowed at "
+            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id() + pid(l) + " borrowed at "
                     + firstFrames(l, 3) + " and waits for another connection");
         }
         String who = currentThread ? "This thread ('" + Thread.currentThread().getName() + "') already holds "

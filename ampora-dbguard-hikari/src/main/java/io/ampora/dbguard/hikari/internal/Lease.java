@@ -4,6 +4,8 @@ import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 
 /**
@@ -17,27 +19,45 @@ final class Lease extends PhantomReference<GuardedConnection> {
     private static final int UNKNOWN_PID = 0;
     private static final int NO_PID = -1;
 
-    final long id;
+    private static final AtomicLong IDS = new AtomicLong();
+
     final Connection proxy;
     final Thread thread;
     final String threadName;
     final long borrowNanos;
-    final long borrowEpochMillis;
     /** The borrow-site stack, or null when this borrow was not sampled. */
     final Throwable site;
     volatile boolean reported;
     volatile boolean released;
+    /** The index in {@link LeaseSlots}, -1 in its overflow set. */
+    int slot;
     private volatile int pid = UNKNOWN_PID;
+    private long id;
 
-    Lease(long id, GuardedConnection wrapper, Connection proxy, Throwable site, ReferenceQueue<GuardedConnection> queue) {
+    Lease(GuardedConnection wrapper, Connection proxy, Throwable site, ReferenceQueue<GuardedConnection> queue) {
         super(wrapper, queue);
-        this.id = id;
         this.proxy = proxy;
         this.thread = Thread.currentThread();
         this.threadName = thread.getName();
         this.borrowNanos = System.nanoTime();
-        this.borrowEpochMillis = System.currentTimeMillis();
         this.site = site;
+    }
+
+    /**
+     * The lease number, given on first use so that borrowing does not contend on a shared counter.
+     *
+     * @return a number unique in this JVM
+     */
+    synchronized long id() {
+        if (id == 0) {
+            id = IDS.incrementAndGet();
+        }
+        return id;
+    }
+
+    /** @return when the connection was borrowed, derived from the monotonic borrow time */
+    Instant borrowedAt() {
+        return Instant.now().minusNanos(System.nanoTime() - borrowNanos);
     }
 
     long ageNanos(long now) {

@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -42,15 +41,15 @@ public final class LeaseTracker implements AutoCloseable {
     private final DiagnosisSource diagnosis;
     private final long thresholdNanos;
     private final long scanMillis;
-    private final Set<Lease> active = ConcurrentHashMap.newKeySet();
+    private final LeaseSlots active;
     private final ReferenceQueue<GuardedConnection> unreachable = new ReferenceQueue<>();
-    private final AtomicLong ids = new AtomicLong();
     private final AtomicLong heldTooLong = new AtomicLong();
     private final AtomicLong unclosed = new AtomicLong();
     private final Deque<LeakReport> reports = new ArrayDeque<>();
     private final Thread scanner;
     private volatile PoolMetrics metrics = PoolMetrics.NONE;
     private volatile boolean captureAll;
+    private volatile boolean hot;
     private volatile boolean running = true;
 
     /**
@@ -65,8 +64,9 @@ public final class LeaseTracker implements AutoCloseable {
         this.maxPoolSize = maxPoolSize;
         this.diagnosis = diagnosis;
         this.thresholdNanos = config.leakThreshold().toNanos();
-        this.scanMillis = Math.max(10, Math.min(1000, config.leakThreshold().toMillis() / 4));
+        this.scanMillis = Math.max(10, Math.min(250, config.leakThreshold().toMillis() / 4));
         this.captureAll = config.sampleEvery() == 1;
+        this.active = new LeaseSlots(maxPoolSize.getAsInt());
         this.scanner = new Thread(this::scanLoop, "ampora-dbguard-leaks-" + pool);
         scanner.setDaemon(true);
         scanner.start();
@@ -96,24 +96,22 @@ public final class LeaseTracker implements AutoCloseable {
     public GuardedConnection track(Connection proxy) {
         Throwable site = capture() ? new Throwable("borrow site") : null;
         GuardedConnection wrapper = new GuardedConnection(proxy, this);
-        Lease lease = new Lease(ids.incrementAndGet(), wrapper, proxy, site, unreachable);
+        Lease lease = new Lease(wrapper, proxy, site, unreachable);
         wrapper.lease(lease);
         active.add(lease);
         return wrapper;
     }
 
     private boolean capture() {
-        return captureAll
-                || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0
-                || active.size() * 100.0 >= config.hotPercent() * maxPoolSize.getAsInt();
+        return captureAll || hot || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0;
     }
 
     void released(Lease lease) {
         if (!active.remove(lease)) {
             return;
         }
+        // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
         lease.released = true;
-        lease.clear();
         PoolMetrics m = metrics;
         if (m.recordsHold() || lease.reported) {
             long held = System.nanoTime() - lease.borrowNanos;
@@ -127,11 +125,11 @@ public final class LeaseTracker implements AutoCloseable {
     /** @return the leases now active, oldest first */
     public List<LeaseInfo> leases() {
         long now = System.nanoTime();
-        List<Lease> snapshot = new ArrayList<>(active);
+        List<Lease> snapshot = active.snapshot();
         snapshot.sort(Comparator.comparingLong(l -> l.borrowNanos));
         List<LeaseInfo> result = new ArrayList<>(snapshot.size());
         for (Lease l : snapshot) {
-            result.add(new LeaseInfo(l.id, l.backendPid(), l.threadName, Instant.ofEpochMilli(l.borrowEpochMillis),
+            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName, l.borrowedAt(),
                     Duration.ofNanos(l.ageNanos(now)), site(l)));
         }
         return result;
@@ -139,7 +137,7 @@ public final class LeaseTracker implements AutoCloseable {
 
     /** @return the live leases, for the exhaustion diagnosis */
     List<Lease> activeLeases() {
-        return new ArrayList<>(active);
+        return active.snapshot();
     }
 
     /** @return the number of leases now active */
@@ -151,7 +149,7 @@ public final class LeaseTracker implements AutoCloseable {
     public Duration oldestLeaseAge() {
         long now = System.nanoTime();
         long oldest = 0;
-        for (Lease l : active) {
+        for (Lease l : active.snapshot()) {
             oldest = Math.max(oldest, l.ageNanos(now));
         }
         return Duration.ofNanos(oldest);
@@ -223,7 +221,10 @@ public final class LeaseTracker implements AutoCloseable {
     private void scan() {
         long now = System.nanoTime();
         List<Lease> overdue = new ArrayList<>();
-        for (Lease lease : active) {
+        List<Lease> leases = active.snapshot();
+        // the pool runs hot: capture every borrow site until it cools down (checked here, off the borrow path)
+        hot = leases.size() * 100.0 >= config.hotPercent() * maxPoolSize.getAsInt();
+        for (Lease lease : leases) {
             if (lease.reported || lease.ageNanos(now) < thresholdNanos) {
                 continue;
             }
@@ -267,8 +268,8 @@ public final class LeaseTracker implements AutoCloseable {
 
     private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
                               SessionActivity activity) {
-        return new LeakReport(kind, pool, lease.id, lease.backendPid(), lease.threadName,
-                Instant.ofEpochMilli(lease.borrowEpochMillis), Duration.ofNanos(heldNanos), site(lease), holder,
+        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName,
+                lease.borrowedAt(), Duration.ofNanos(heldNanos), site(lease), holder,
                 activity == null ? "" : activity.state(), activity == null ? "" : activity.query());
     }
 
