@@ -211,4 +211,20 @@ class GuardedPoolLeakTest {
             assertThat(budget.summary()).contains("1 instance x 4 = 4");
         }
     }
+
+    @Test
+    void capturesEveryBorrowSiteOnceThePoolRunsHot(TestDatabase db) throws Exception {
+        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 2, 1000), PoolGuardConfig.custom()
+                .sampleEvery(Integer.MAX_VALUE).hotPercent(50).leakThreshold(Duration.ofSeconds(1)).build());
+             Connection cold = pool.getConnection()) {
+            assertThat(pool.leases()).singleElement().satisfies(l -> assertThat(l.borrowSite()).isEmpty());
+            Thread.sleep(600); // the tracker sees 1 of 2 (50%) in use on its next scan (every 250ms)
+
+            try (Connection hot = pool.getConnection()) {
+                assertThat(pool.leases()).hasSize(2);
+                assertThat(pool.leases().get(1).borrowSite().get(0).getMethodName())
+                        .isEqualTo("capturesEveryBorrowSiteOnceThePoolRunsHot");
+            }
+        }
+    }
 }

@@ -94,12 +94,17 @@ public final class LeaseTracker implements AutoCloseable {
      * @return the wrapper to hand to the application
      */
     public GuardedConnection track(Connection proxy) {
-        Throwable site = capture() ? new Throwable("borrow site") : null;
+        Throwable site = capture() ? borrowSite() : null;
         GuardedConnection wrapper = new GuardedConnection(proxy, this);
         Lease lease = new Lease(wrapper, proxy, site, unreachable);
         wrapper.lease(lease);
         active.add(lease);
         return wrapper;
+    }
+
+    /** Kept out of {@link #track} so that the rare stack capture does not weigh on the compiled borrow path. */
+    private static Throwable borrowSite() {
+        return new Throwable("borrow site");
     }
 
     private boolean capture() {
