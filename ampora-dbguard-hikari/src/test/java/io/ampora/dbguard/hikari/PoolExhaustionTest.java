@@ -152,4 +152,55 @@ class PoolExhaustionTest {
             assertThat(diagnoses).isNotEmpty().allSatisfy(d -> assertThat(d.cause()).isEqualTo(ExhaustionCause.NESTED_ACQUISITION));
         }
     }
+
+    @Test
+    void poolThatCannotConnectIsDiagnosedAsDatabaseUnreachableWithTheRunbookCause(TestDatabase db) throws Exception {
+        int freePort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            freePort = socket.getLocalPort();
+        }
+        com.zaxxer.hikari.HikariConfig c = new com.zaxxer.hikari.HikariConfig();
+        c.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + freePort + "/nowhere");
+        c.setUsername("nobody");
+        c.setInitializationFailTimeout(-1);
+        c.setConnectionTimeout(700);
+        c.setMaximumPoolSize(2);
+        try (GuardedPool pool = GuardedPool.wrap(new com.zaxxer.hikari.HikariDataSource(c))) {
+            PoolExhaustedException e = catchThrowableOfType(PoolExhaustedException.class, pool::getConnection);
+
+            assertThat(e.diagnosis().cause()).isEqualTo(ExhaustionCause.DATABASE_UNREACHABLE);
+            assertThat(e.diagnosis().summary()).contains("nothing is listening");
+            assertThat(e.diagnosis().evidence()).singleElement().satisfies(l -> assertThat(l).startsWith("Cause CONNECTION_REFUSED"));
+            assertThat(e.getSQLState()).isEqualTo("08001");
+        }
+    }
+
+    @Test
+    void exhaustionByShortBusyLeasesIsDiagnosedAsPoolUndersized(TestDatabase db) throws Exception {
+        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 250), PoolGuardConfig.custom().build())) {
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            List<Thread> workers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                Thread t = new Thread(() -> {
+                    while (System.nanoTime() < end) {
+                        try (Connection c = pool.getConnection()) {
+                            Thread.sleep(120);
+                        } catch (Exception e) {
+                            // the workers themselves may time out too
+                        }
+                    }
+                });
+                t.start();
+                workers.add(t);
+            }
+            Thread.sleep(300);
+            PoolExhaustedException e = catchThrowableOfType(PoolExhaustedException.class, pool::getConnection);
+            for (Thread t : workers) {
+                t.join();
+            }
+
+            assertThat(e.diagnosis().cause()).isEqualTo(ExhaustionCause.POOL_UNDERSIZED);
+            assertThat(e.diagnosis().summary()).contains("are in short use");
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.ampora.dbguard.hikari.internal;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.hikari.ExhaustionCause;
 import io.ampora.dbguard.hikari.PoolDiagnosis;
+import io.ampora.dbguard.internal.SecretMasker;
 import io.ampora.dbguard.runbook.connections.ConnectionDiagnosis;
 import io.ampora.dbguard.runbook.connections.ConnectionFailure;
 import io.ampora.dbguard.runbook.connections.ConnectionFailureClassifier;
@@ -126,7 +127,7 @@ public final class ExhaustionDiagnoser {
         long needed = (long) instances * size;
         ServerLimits limits = source.lastLimits();
         List<String> evidence = new ArrayList<>();
-        evidence.add("The server refused a new connection: " + d.driverMessage() + " (SQLState " + d.sqlState() + ")");
+        evidence.add("The server refused a new connection: " + SecretMasker.patternsOnly().mask(d.driverMessage()) + " (SQLState " + d.sqlState() + ")");
         String arithmetic;
         if (limits != null) {
             arithmetic = instances + " instance" + (instances == 1 ? "" : "s") + " x " + size + " = " + needed
@@ -149,7 +150,7 @@ public final class ExhaustionDiagnoser {
     private PoolDiagnosis unreachable(ConnectionDiagnosis d) {
         return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE,
                 "The pool cannot create connections: " + d.cause().meaning() + ".",
-                List.of("Cause " + d.cause() + ": " + d.driverMessage()
+                List.of("Cause " + d.cause() + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
                         + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")),
                 d.cause().remediation());
     }
