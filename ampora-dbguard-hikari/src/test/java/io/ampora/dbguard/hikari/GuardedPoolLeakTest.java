@@ -161,7 +161,7 @@ class GuardedPoolLeakTest {
     void concurrentBorrowersLeaveNoFalseLeakReportsAndNoLostConnections(TestDatabase db) throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 8, 5000),
-                config().leakThreshold(Duration.ofSeconds(2)).sampleEvery(16).meterRegistry(registry).build())) {
+                config().leakThreshold(Duration.ofSeconds(5)).sampleEvery(16).meterRegistry(registry).build())) {
             long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             List<Throwable> errors = new CopyOnWriteArrayList<>();
             java.util.concurrent.atomic.AtomicLong borrows = new java.util.concurrent.atomic.AtomicLong();

@@ -177,14 +177,15 @@ class PoolExhaustionTest {
 
     @Test
     void exhaustionByShortBusyLeasesIsDiagnosedAsPoolUndersized(TestDatabase db) throws Exception {
-        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 250), PoolGuardConfig.custom().build())) {
+        // leases of 100ms against a 1s connectionTimeout: young, and 20 threads queue for longer than 1s
+        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 1000), PoolGuardConfig.custom().build())) {
             long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             List<Thread> workers = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 20; i++) {
                 Thread t = new Thread(() -> {
                     while (System.nanoTime() < end) {
                         try (Connection c = pool.getConnection()) {
-                            Thread.sleep(120);
+                            Thread.sleep(100);
                         } catch (Exception e) {
                             // the workers themselves may time out too
                         }
