@@ -6,6 +6,10 @@ import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.flyway.FlywayGuard;
+import io.ampora.dbguard.hikari.GuardedPool;
+import io.ampora.dbguard.hikari.PoolGuardConfig;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.report.JsonReportRenderer;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.report.TextReportRenderer;
@@ -37,6 +41,9 @@ import picocli.CommandLine.Option;
         footer = {"", "Exit codes: 0 no check failed, 1 a check failed, 2 usage error or could not run.",
             "Run with --list-checks to see every check id and its settings."})
 public final class Doctor implements Callable<Integer> {
+
+    /** The role (and database) the doctor checks on its embedded server: an application role, not a superuser. */
+    static final String EMBEDDED_ROLE = "ampora_app";
 
     /** Exit code when a check fails. */
     public static final int EXIT_FAILED = 1;
@@ -113,6 +120,18 @@ public final class Doctor implements Callable<Integer> {
             description = "The column that marks tenant tables (default tenant_id).")
     String tenantColumn;
 
+    @Option(names = "--instances", paramLabel = "N",
+            description = "How many instances of the application run a pool of --pool-size against this server; enables pool-budget.")
+    Integer instances;
+
+    @Option(names = "--pool-size", paramLabel = "N", defaultValue = "10",
+            description = "Each instance's maximumPoolSize, for pool-budget (default ${DEFAULT-VALUE}, HikariCP's default).")
+    int poolSize;
+
+    @Option(names = "--disk-path", paramLabel = "PATH",
+            description = "The database volume's path, when the doctor runs on the database host: disk-usage then checks free space.")
+    String diskPath;
+
     @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "Each check's time budget (default ${DEFAULT-VALUE}).")
     String checkTimeout;
@@ -165,13 +184,15 @@ public final class Doctor implements Callable<Integer> {
             return 0;
         }
         EmbeddedDatabase embedded = null;
+        GuardedPool pool = null;
         try {
             DbGuard.Builder builder = DbGuard.builder();
             if (jdbcUrl == null) {
                 err.println("No --jdbc-url given: starting an embedded PostgreSQL to check...");
                 err.flush();
                 embedded = EmbeddedDatabase.start();
-                builder.jdbcUrl(embedded.jdbcUrl()).user(embedded.user());
+                embedded.createApplicationDatabase(EMBEDDED_ROLE);
+                builder.jdbcUrl(embedded.jdbcUrl(EMBEDDED_ROLE)).user(EMBEDDED_ROLE);
             } else {
                 builder.jdbcUrl(jdbcUrl);
                 if (user != null) {
@@ -182,6 +203,10 @@ public final class Doctor implements Callable<Integer> {
                 }
             }
             configure(builder);
+            pool = fleetModel(embedded);
+            if (pool != null) {
+                pool.checks().forEach(builder::addCheck);
+            }
             DbGuard guard = builder.build();
             Report report = guard.report();
             boolean colour = System.console() != null && System.getenv("NO_COLOR") == null;
@@ -199,6 +224,9 @@ public final class Doctor implements Callable<Integer> {
             err.println("doctor: could not run: " + e.getMessage());
             return EXIT_USAGE;
         } finally {
+            if (pool != null) {
+                pool.close();
+            }
             if (embedded != null) {
                 embedded.close();
             }
@@ -223,6 +251,12 @@ public final class Doctor implements Callable<Integer> {
             }
         }
         configureFlyway(builder);
+        if (instances != null) {
+            builder.set("pool-budget.instances", instances);
+        }
+        if (diskPath != null) {
+            builder.set("disk-usage.dataPath", diskPath);
+        }
         if (tenantSetting != null) {
             builder.set("rls-posture.tenantSetting", tenantSetting).set("tenant-context.tenantSetting", tenantSetting);
         }
@@ -243,6 +277,33 @@ public final class Doctor implements Callable<Integer> {
             }
             builder.set(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
+    }
+
+    /**
+     * With --instances, a HikariCP pool the size of one instance's, opened lazily (no connection is made
+     * for it), so that pool-budget can weigh the whole fleet against the server's slots.
+     */
+    private GuardedPool fleetModel(EmbeddedDatabase embedded) {
+        if (instances == null) {
+            return null;
+        }
+        if (instances < 1 || poolSize < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--instances and --pool-size must be 1 or more");
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("doctor-fleet-model");
+        config.setJdbcUrl(embedded != null ? embedded.jdbcUrl(EMBEDDED_ROLE) : jdbcUrl);
+        config.setUsername(embedded != null ? EMBEDDED_ROLE : user);
+        if (embedded == null && passwordEnv != null) {
+            config.setPassword(env("--password-env", passwordEnv));
+        }
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(0);
+        config.setInitializationFailTimeout(-1);
+        if (appName != null) {
+            config.addDataSourceProperty("ApplicationName", appName);
+        }
+        return GuardedPool.wrap(new HikariDataSource(config), PoolGuardConfig.custom().instances(instances).build());
     }
 
     private void configureFlyway(DbGuard.Builder builder) {

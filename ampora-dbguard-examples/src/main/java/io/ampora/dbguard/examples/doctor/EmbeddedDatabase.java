@@ -67,6 +67,28 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
     }
 
+    /**
+     * Creates an application role (no superuser, member of {@code pg_monitor} so it sees every session)
+     * owning a database of the same name, as a service's database would be set up.
+     *
+     * @param role the role and database name (a plain lower-case identifier)
+     */
+    public void createApplicationDatabase(String role) {
+        try (java.sql.Connection c = adminDataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN");
+            st.execute("GRANT pg_monitor TO " + role);
+            st.execute("CREATE DATABASE " + role + " OWNER " + role);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not prepare the embedded database: " + e.getMessage(), e);
+        }
+        try (java.sql.Connection c = postgres.getDatabase("postgres", role).getConnection();
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not prepare the embedded database: " + e.getMessage(), e);
+        }
+    }
+
     /** @return a superuser DataSource on the {@code postgres} database */
     public javax.sql.DataSource adminDataSource() {
         return postgres.getPostgresDatabase();

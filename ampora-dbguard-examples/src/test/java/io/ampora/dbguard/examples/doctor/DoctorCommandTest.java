@@ -22,8 +22,10 @@ class DoctorCommandTest {
     }
 
     @Test
-    void printsAHealthyTextReportAndExitsZero(TestDatabase db) {
-        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres");
+    void printsAHealthyTextReportAndExitsZero(TestDatabase db) throws Exception {
+        db.createRole("doctor_healthy_app", "unused-with-trust-auth", "");
+
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "doctor_healthy_app");
 
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("1. Cannot connect").contains("connectivity").contains("Status: PASS");
@@ -91,6 +93,15 @@ class DoctorCommandTest {
 
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("connectivity").contains("Connected in");
+    }
+
+    @Test
+    void instancesAddsThePoolBudgetOfTheWholeFleet(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--check", "pool-budget",
+                "--instances", "20", "--pool-size", "10");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString()).contains("pool-budget").contains("20 instances").contains("FAIL");
     }
 
     @Test

@@ -1,0 +1,90 @@
+package io.ampora.dbguard.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.bench.stub.StubDriver;
+import io.ampora.dbguard.hikari.GuardedPool;
+import io.ampora.dbguard.hikari.PoolGuardConfig;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Borrow + close throughput on a stub driver that does nothing: plain HikariCP, HikariCP with its own
+ * leakDetectionThreshold, and the GuardedPool with default sampling and capturing every borrow. Goal:
+ * default tracking keeps at least 80% of plain HikariCP's throughput.
+ *
+ * <pre>java -jar ampora-dbguard-benchmarks/target/benchmarks.jar PoolBorrowBenchmark -f 1 -wi 2 -i 3 -t 4</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class PoolBorrowBenchmark {
+
+    /** Which pool to measure. */
+    @Param({"hikari", "hikari-leak-detection", "guarded-sampled", "guarded-every-borrow", "guarded-no-stacks"})
+    public String pool;
+
+    /** HikariCP's maximumPoolSize. */
+    @Param({"16"})
+    public int maxPoolSize;
+
+    private HikariDataSource hikari;
+    private DataSource dataSource;
+
+    /** Builds the pool on the stub driver. */
+    @Setup
+    public void setUp() throws Exception {
+        Class.forName(StubDriver.class.getName());
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(StubDriver.URL);
+        config.setDriverClassName(StubDriver.class.getName());
+        config.setMaximumPoolSize(maxPoolSize);
+        config.setMinimumIdle(maxPoolSize);
+        config.setPoolName("bench-" + pool);
+        if (pool.equals("hikari-leak-detection")) {
+            config.setLeakDetectionThreshold(60_000);
+        }
+        hikari = new HikariDataSource(config);
+        dataSource = switch (pool) {
+            case "guarded-sampled" -> GuardedPool.wrap(hikari, PoolGuardConfig.defaults());
+            case "guarded-every-borrow" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(1).build());
+            // tracking without any stack capture: separates the cost of the lease bookkeeping from sampling
+            case "guarded-no-stacks" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.MAX_VALUE).build());
+            default -> hikari;
+        };
+    }
+
+    /** Closes the pool. */
+    @TearDown
+    public void tearDown() {
+        if (dataSource instanceof GuardedPool guarded) {
+            guarded.close();
+        } else {
+            hikari.close();
+        }
+    }
+
+    /**
+     * One borrow and close.
+     *
+     * @return the connection, so that the borrow is not optimised away
+     * @throws SQLException never, on the stub
+     */
+    @Benchmark
+    public Connection borrowAndClose() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return c;
+        }
+    }
+}

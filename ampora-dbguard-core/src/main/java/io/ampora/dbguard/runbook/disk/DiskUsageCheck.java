@@ -1,0 +1,238 @@
+package io.ampora.dbguard.runbook.disk;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.Sql;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Runbook 6, "Disk full": the database's size, its largest relations (table + indexes + TOAST, partitions
+ * summed into their parent), the size of pg_wal when the role may list it, and, given a
+ * {@link DiskSpaceProvider} or the {@code dataPath} setting, the free space on the database's volume
+ * against {@code warnFreePercent} (20) and {@code failFreePercent} (10).
+ *
+ * <p>PostgreSQL cannot report free disk space through SQL. The instance found by {@link java.util.ServiceLoader}
+ * has no provider: it reports sizes and says that free space is unknown, never a PASS on free space it
+ * did not measure. Register {@code new DiskUsageCheck(provider)} with {@code DbGuard.builder().addCheck(...)}
+ * to measure it. The remediation follows the runbook: bump the retention of {@code audit_event_archive}
+ * if it is the largest table, grow the WAL volume if WAL is the largest, otherwise prune or archive the
+ * largest table.
+ */
+public final class DiskUsageCheck implements DatabaseCheck {
+
+    /** Free space below which the check warns. */
+    public static final CheckSetting<Double> WARN_FREE_PERCENT =
+            CheckSetting.percent("warnFreePercent", 20, "free share of the database volume below which to warn");
+    /** Free space below which the check fails. */
+    public static final CheckSetting<Double> FAIL_FREE_PERCENT =
+            CheckSetting.percent("failFreePercent", 10, "free share of the database volume below which to fail");
+    /** Free bytes below which the check fails, whatever the percentage; 0 turns it off. */
+    public static final CheckSetting<Long> FAIL_FREE_BYTES =
+            CheckSetting.size("failFreeBytes", 0, "free bytes on the database volume below which to fail; 0 = off");
+    /** A path on the database's volume, for a database on the same host; empty = none. */
+    public static final CheckSetting<String> DATA_PATH =
+            CheckSetting.text("dataPath", "", "a path on the database host's data volume to measure free space"
+                    + " (only when the application runs on the database host); empty = unknown");
+    /** How many relations are listed. */
+    public static final CheckSetting<Long> TOP =
+            CheckSetting.count("top", 10, "how many of the largest relations to list");
+
+    static final String AUDIT_ARCHIVE = "audit_event_archive";
+
+    private final DiskSpaceProvider provider;
+
+    /** The check as found by ServiceLoader: sizes only, free space unknown unless {@code dataPath} is set. */
+    public DiskUsageCheck() {
+        this.provider = null;
+    }
+
+    /**
+     * The check measuring free space with a provider.
+     *
+     * @param provider tells free and total bytes of the database's volume
+     */
+    public DiskUsageCheck(DiskSpaceProvider provider) {
+        this.provider = java.util.Objects.requireNonNull(provider, "provider");
+    }
+
+    @Override
+    public String id() {
+        return "disk-usage";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.DISK_FULL;
+    }
+
+    @Override
+    public String description() {
+        return "Database size, largest relations, WAL size and, with a DiskSpaceProvider, free space on the volume.";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(WARN_FREE_PERCENT, FAIL_FREE_PERCENT, FAIL_FREE_BYTES, DATA_PATH, TOP);
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        Connection connection = context.connection();
+        long databaseBytes = databaseSize(connection);
+        List<Relation> largest = largest(connection, context.setting(TOP));
+        Optional<Long> walBytes = walSize(connection);
+
+        CheckResult.Builder result = CheckResult.builder(this);
+        for (Relation r : largest) {
+            result.finding(r.finding());
+        }
+        String wal = walBytes.map(b -> "WAL " + pretty(b)).orElse("WAL size unknown: " + context.facts().currentUser()
+                + " may not run pg_ls_waldir() (GRANT pg_monitor TO " + context.facts().currentUser() + ")");
+        walBytes.ifPresent(b -> result.finding(Finding.builder("pg_wal holds " + pretty(b) + ".")
+                .detail("relation", "pg_wal").detail("bytes", b).build()));
+        String sizes = "Database " + context.facts().database() + " is " + pretty(databaseBytes)
+                + (largest.isEmpty() ? "" : "; largest " + largest.get(0).name + " " + pretty(largest.get(0).bytes))
+                + "; " + wal + ".";
+
+        Optional<DiskSpaceProvider> source = provider(context);
+        if (source.isEmpty()) {
+            return result.summary(sizes + " Free space unknown: no DiskSpaceProvider configured (register"
+                    + " new DiskUsageCheck(provider) or set disk-usage.dataPath).").build();
+        }
+        DiskSpace space;
+        try {
+            space = source.get().diskSpace();
+        } catch (IOException | RuntimeException e) {
+            return result.status(CheckStatus.UNKNOWN).summary(sizes + " Free space unknown: the DiskSpaceProvider"
+                    + " failed: " + e.getMessage()).build();
+        }
+        double free = space.freePercent();
+        long failBytes = context.setting(FAIL_FREE_BYTES);
+        CheckStatus status = free < context.setting(FAIL_FREE_PERCENT) || space.freeBytes() < failBytes ? CheckStatus.FAIL
+                : free < context.setting(WARN_FREE_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;
+        result.status(status).summary(String.format(Locale.ROOT, "%s free of %s (%.1f%%) on the database volume. ",
+                pretty(space.freeBytes()), pretty(space.totalBytes()), free) + sizes);
+        result.finding(Finding.builder(String.format(Locale.ROOT, "The database volume has %s free of %s (%.1f%%).",
+                        pretty(space.freeBytes()), pretty(space.totalBytes()), free))
+                .detail("freeBytes", space.freeBytes())
+                .detail("totalBytes", space.totalBytes())
+                .detail("freePercent", Math.round(free * 10) / 10.0)
+                .build());
+        if (status != CheckStatus.PASS) {
+            // max_wal_size is in MB; WAL up to it is normal (min_wal_size is preallocated), beyond it something holds it
+            long maxWalBytes = context.facts().settingAsLong("max_wal_size", 1024) * 1024 * 1024;
+            result.remediation(remediation(largest, walBytes, maxWalBytes));
+        }
+        return result.build();
+    }
+
+    private Optional<DiskSpaceProvider> provider(CheckContext context) {
+        if (provider != null) {
+            return Optional.of(provider);
+        }
+        String path = context.setting(DATA_PATH);
+        return path.isBlank() ? Optional.empty() : Optional.of(DiskSpaceProvider.forPath(Path.of(path)));
+    }
+
+    static String remediation(List<Relation> largest, Optional<Long> walBytes, long maxWalBytes) {
+        Relation top = largest.isEmpty() ? null : largest.get(0);
+        if (walBytes.isPresent() && walBytes.get() > maxWalBytes && (top == null || walBytes.get() > top.bytes)) {
+            return "WAL is the largest (" + pretty(walBytes.get()) + ", above max_wal_size " + pretty(maxWalBytes)
+                    + "): bump the WAL volume size. Also look for what"
+                    + " keeps WAL: an inactive replication slot (SELECT slot_name, active, wal_status FROM"
+                    + " pg_replication_slots), a failing archive_command (SELECT * FROM pg_stat_archiver), or a"
+                    + " max_wal_size set too high.";
+        }
+        if (top == null) {
+            return "Grow the volume, or find what else fills it (logs, temporary files: pg_ls_tmpdir()).";
+        }
+        String grow = " Deleted rows free space for reuse only; to return it to the volume, VACUUM FULL or pg_repack"
+                + " the table (they need free space the size of the table) or drop old partitions.";
+        if (AUDIT_ARCHIVE.equals(top.simpleName)) {
+            return top.name + " is the largest (" + pretty(top.bytes) + "): bump retention, i.e. shorten how long"
+                    + " audit events are archived so that old rows are pruned." + grow;
+        }
+        return "Prune or archive " + top.name + ", the largest relation (" + pretty(top.bytes) + "), or grow the"
+                + " volume." + grow;
+    }
+
+    private static long databaseSize(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_database_size(pg_catalog.current_database())")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<Relation> largest(Connection connection, long top) throws SQLException {
+        List<Relation> relations = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(Sql.load(DiskUsageCheck.class, "disk-usage"))) {
+            // measure a few times more candidates than listed: page counts in pg_class may lag behind
+            ps.setLong(1, 3 * top + 20);
+            ps.setLong(2, top);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    relations.add(new Relation(rs.getString("relation_name"), rs.getString("simple_name"),
+                            rs.getBoolean("partitioned"), rs.getLong("partitions"), rs.getLong("total_bytes")));
+                }
+            }
+        }
+        return relations;
+    }
+
+    private static Optional<Long> walSize(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_ls_waldir()', 'EXECUTE')")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return Optional.empty();
+                }
+            }
+            try (ResultSet rs = st.executeQuery(Sql.load(DiskUsageCheck.class, "disk-usage-wal"))) {
+                rs.next();
+                return Optional.of(rs.getLong("total_bytes"));
+            }
+        }
+    }
+
+    static String pretty(long bytes) {
+        String[] units = {"bytes", "kB", "MB", "GB", "TB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " bytes" : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** One of the largest relations. */
+    record Relation(String name, String simpleName, boolean partitioned, long partitions, long bytes) {
+
+        Finding finding() {
+            return Finding.builder(name + " takes " + pretty(bytes) + " with its indexes and TOAST"
+                            + (partitioned ? ", summed over its " + partitions + " partitions." : "."))
+                    .detail("relation", name)
+                    .detail("bytes", bytes)
+                    .detail("partitioned", partitioned)
+                    .detail("partitions", partitions)
+                    .build();
+        }
+    }
+}

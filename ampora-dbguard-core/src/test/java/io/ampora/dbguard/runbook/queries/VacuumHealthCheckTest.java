@@ -1,0 +1,82 @@
+package io.ampora.dbguard.runbook.queries;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.runbook.Checks;
+import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.WithPostgres;
+import org.junit.jupiter.api.Test;
+
+@WithPostgres
+class VacuumHealthCheckTest {
+
+    @Test
+    void reportsTableWhoseDeadTuplesExceedTheAutovacuumThreshold(TestDatabase db) throws Exception {
+        // autovacuum off for this table, so the dead tuples stay until the check has seen them
+        db.execute("""
+                CREATE TABLE bloated (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = false);
+                INSERT INTO bloated SELECT g, 'note ' || g FROM generate_series(1, 10000) g;
+                """);
+        db.execute("VACUUM ANALYZE bloated");
+        db.execute("DELETE FROM bloated WHERE id <= 6000");
+        Checks.await("dead tuples in pg_stat_user_tables", () ->
+                Long.parseLong(db.queryString("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'bloated'")) >= 6000);
+
+        CheckResult result = Checks.run(db.dataSource(), new VacuumHealthCheck());
+
+        assertThat(result.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(Checks.withDetail(result, "table", "public.bloated")).singleElement().satisfies(f -> {
+            assertThat(f.details()).containsEntry("deadTuples", 6000L)
+                    .containsEntry("deadTupleThreshold", 2050L)
+                    .containsEntry("autovacuumEnabled", false)
+                    .containsEntry("fix", "VACUUM (ANALYZE) public.bloated;");
+            assertThat(f.message()).contains("6000 dead tuples", "Autovacuum is disabled");
+        });
+        assertThat(result.remediation()).contains("VACUUM (ANALYZE) public.bloated;");
+
+        db.execute("VACUUM (ANALYZE) public.bloated");
+        Checks.await("vacuum in pg_stat_user_tables", () ->
+                "0".equals(db.queryString("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'bloated'")));
+
+        assertThat(Checks.withDetail(Checks.run(db.dataSource(), new VacuumHealthCheck()), "table", "public.bloated")).isEmpty();
+    }
+
+    @Test
+    void reportsChangedTableThatWasNeverAnalyzedWithAWeirdName(TestDatabase db) throws Exception {
+        db.execute("""
+                CREATE SCHEMA "Vac Schema";
+                CREATE TABLE "Vac Schema"."Never ""Analyzed""\" (id int) WITH (autovacuum_enabled = false);
+                INSERT INTO "Vac Schema"."Never ""Analyzed""\" SELECT generate_series(1, 1000);
+                """);
+        Checks.await("inserts in pg_stat_user_tables", () -> "1000".equals(db.queryString(
+                "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE schemaname = 'Vac Schema'")));
+
+        CheckResult result = Checks.run(db.dataSource(), new VacuumHealthCheck());
+
+        String table = "\"Vac Schema\".\"Never \"\"Analyzed\"\"\"";
+        assertThat(Checks.withDetail(result, "table", table)).singleElement().satisfies(f -> {
+            assertThat(f.message()).contains("1000 rows changed but the table was never analyzed");
+            assertThat(f.details()).containsEntry("fix", "VACUUM (ANALYZE) " + table + ";");
+        });
+    }
+
+    @Test
+    void passesOnAFreshlyVacuumedDatabase(TestDatabase db) throws Exception {
+        try (TestDatabase fresh = TestDatabase.create(db.server(), VacuumHealthCheckTest.class)) {
+            fresh.execute("""
+                    CREATE TABLE tidy (id int PRIMARY KEY);
+                    INSERT INTO tidy SELECT generate_series(1, 1000);
+                    """);
+            fresh.execute("VACUUM ANALYZE tidy");
+            Checks.await("analyze in pg_stat_user_tables", () -> "1".equals(fresh.queryString(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'tidy' AND last_analyze IS NOT NULL")));
+
+            CheckResult result = Checks.run(fresh.dataSource(), new VacuumHealthCheck());
+
+            assertThat(result.status()).isEqualTo(CheckStatus.PASS);
+            assertThat(result.findings()).isEmpty();
+        }
+    }
+}

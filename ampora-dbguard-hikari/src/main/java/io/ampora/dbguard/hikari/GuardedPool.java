@@ -1,0 +1,248 @@
+package io.ampora.dbguard.hikari;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.hikari.internal.DiagnosisSource;
+import io.ampora.dbguard.hikari.internal.ExhaustionDiagnoser;
+import io.ampora.dbguard.hikari.internal.LeaseTracker;
+import java.io.Closeable;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A HikariCP pool with its leases watched: a {@link DataSource} that frameworks take unchanged.
+ *
+ * <pre>{@code
+ * GuardedPool pool = GuardedPool.wrap(hikariDataSource, PoolGuardConfig.custom()
+ *         .leakThreshold(Duration.ofSeconds(30)).instances(5).build());
+ * DbGuard guard = DbGuard.builder().dataSource(pool).checks(pool.checks()).build();
+ * }</pre>
+ *
+ * <p>Every borrow is tracked (time, thread, backend pid, and the borrow-site stack on sampled borrows).
+ * A connection held past {@link PoolGuardConfig#leakThreshold()} is reported once with its borrow site,
+ * its holder's current stack and its session state in {@code pg_stat_activity}; its return is reported
+ * too. A connection that becomes unreachable without {@code close()} is reported as a certain leak. A
+ * borrow that times out throws a {@link PoolExhaustedException} naming the cause.
+ */
+public final class GuardedPool implements DataSource, Closeable {
+
+    private final HikariDataSource hikari;
+    private final PoolGuardConfig config;
+    private final DiagnosisSource diagnosisSource;
+    private final LeaseTracker tracker;
+    private final ExhaustionDiagnoser diagnoser;
+
+    private GuardedPool(HikariDataSource hikari, PoolGuardConfig config) {
+        this.hikari = hikari;
+        this.config = config;
+        this.diagnosisSource = DiagnosisSource.of(hikari, config.diagnosisDataSource(), config.diagnosisTimeout());
+        this.tracker = new LeaseTracker(hikari.getPoolName(), config, hikari::getMaximumPoolSize, diagnosisSource);
+        this.diagnoser = new ExhaustionDiagnoser(hikari, tracker, diagnosisSource, config.instances());
+        tracker.bindMetrics(config.meterRegistry(), hikari.getMetricRegistry());
+        // read now, while the server still has room: when it refuses connections (53300), the exhaustion
+        // diagnosis needs max_connections for its arithmetic and can no longer ask
+        readLimits();
+    }
+
+    /**
+     * Wraps a pool with the default configuration.
+     *
+     * @param hikari the pool; keep using it for configuration and HikariCP's MXBean
+     * @return the guarded pool
+     */
+    public static GuardedPool wrap(HikariDataSource hikari) {
+        return wrap(hikari, PoolGuardConfig.defaults());
+    }
+
+    /**
+     * Wraps a pool.
+     *
+     * @param hikari the pool; keep using it for configuration and HikariCP's MXBean
+     * @param config how to watch it
+     * @return the guarded pool
+     */
+    public static GuardedPool wrap(HikariDataSource hikari, PoolGuardConfig config) {
+        return new GuardedPool(Objects.requireNonNull(hikari, "hikari"), Objects.requireNonNull(config, "config"));
+    }
+
+    private void readLimits() {
+        try {
+            diagnosisSource.limits();
+        } catch (SQLException | RuntimeException e) {
+            LoggerFactory.getLogger(GuardedPool.class).debug("Could not read the server's connection limits for pool {}: {}",
+                    hikari.getPoolName(), e.getMessage());
+        }
+    }
+
+    /**
+     * Borrows a connection and tracks it until {@code close()}.
+     *
+     * @return the connection
+     * @throws PoolExhaustedException when none became available within HikariCP's connectionTimeout
+     * @throws SQLException           when HikariCP fails otherwise
+     */
+    @Override
+    public Connection getConnection() throws SQLException {
+        Connection proxy;
+        try {
+            proxy = hikari.getConnection();
+        } catch (SQLTransientConnectionException e) {
+            throw exhausted(e);
+        }
+        return tracker.track(proxy);
+    }
+
+    /**
+     * Borrows a connection with other credentials (HikariCP itself does not support it).
+     *
+     * @param username the user
+     * @param password the password
+     * @return the connection
+     * @throws SQLException as HikariCP throws it
+     */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        Connection proxy;
+        try {
+            proxy = hikari.getConnection(username, password);
+        } catch (SQLTransientConnectionException e) {
+            throw exhausted(e);
+        }
+        return tracker.track(proxy);
+    }
+
+    private PoolExhaustedException exhausted(SQLTransientConnectionException e) {
+        PoolDiagnosis diagnosis = diagnoser.diagnose(e);
+        tracker.exhausted(diagnosis.cause());
+        for (PoolListener listener : config.listeners()) {
+            try {
+                listener.onExhausted(diagnosis);
+            } catch (RuntimeException ex) {
+                LoggerFactory.getLogger(GuardedPool.class).warn("Pool listener {} failed on exhaustion", listener, ex);
+            }
+        }
+        return new PoolExhaustedException(e, diagnosis);
+    }
+
+    /** @return the wrapped HikariCP pool */
+    public HikariDataSource hikari() {
+        return hikari;
+    }
+
+    /** @return the configuration */
+    public PoolGuardConfig config() {
+        return config;
+    }
+
+    /** @return the connections borrowed now, oldest first */
+    public List<LeaseInfo> leases() {
+        return tracker.leases();
+    }
+
+    /** @return the age of the oldest borrowed connection, zero when none */
+    public Duration oldestLeaseAge() {
+        return tracker.oldestLeaseAge();
+    }
+
+    /** @return the most recent leak reports (up to 100), oldest first */
+    public List<LeakReport> leakReports() {
+        return tracker.reports();
+    }
+
+    /** @return how many connections were reported held past the threshold or never closed */
+    public long leaksSeen() {
+        return tracker.heldTooLongCount() + tracker.unclosedCount();
+    }
+
+    /**
+     * The checks bound to this pool, for {@code DbGuard.builder().addCheck(...)}: {@code pool-saturation}
+     * and {@code pool-budget}.
+     *
+     * @return the checks
+     */
+    public List<DatabaseCheck> checks() {
+        return List.of(new PoolSaturationCheck(this), new PoolBudgetCheck(this));
+    }
+
+    /** @return how many connections the tracker sees borrowed now */
+    int activeLeases() {
+        return tracker.activeCount();
+    }
+
+    /** @return how many connections became unreachable without close() */
+    long unclosedLeaks() {
+        return tracker.unclosedCount();
+    }
+
+    /** @return how many connections were reported held past the threshold */
+    long heldTooLongLeaks() {
+        return tracker.heldTooLongCount();
+    }
+
+    /**
+     * Stops watching and closes the HikariCP pool.
+     */
+    @Override
+    public void close() {
+        tracker.close();
+        hikari.close();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return hikari.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        hikari.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        hikari.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return hikari.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return hikari.getParentLogger();
+    }
+
+    /**
+     * Unwraps to this pool, the HikariDataSource, or what HikariCP unwraps to (its underlying DataSource).
+     */
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        if (iface.isInstance(hikari)) {
+            return iface.cast(hikari);
+        }
+        return hikari.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || iface.isInstance(hikari) || hikari.isWrapperFor(iface);
+    }
+
+    @Override
+    public String toString() {
+        return "GuardedPool(" + hikari.getPoolName() + ")";
+    }
+}

@@ -1,0 +1,157 @@
+package io.ampora.dbguard.hikari;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.Sql;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Runbook 4, "too many app instances per Postgres max_connections": this pool's maximumPoolSize times
+ * the expected number of instances, plus the sessions other applications hold, against the usable slots
+ * ({@code max_connections - superuser_reserved_connections - reserved_connections}). Also counts the
+ * sessions of the same application (by {@code application_name}) to spot more pools than configured.
+ * FAIL when the fleet does not fit; WARN from {@code warnPercent} (90) of the usable slots.
+ */
+public final class PoolBudgetCheck implements DatabaseCheck {
+
+    /** Share of the usable slots the fleet may need before the check warns. */
+    public static final CheckSetting<Double> WARN_PERCENT =
+            CheckSetting.percent("warnPercent", 90, "percentage of usable slots the fleet may need before warning");
+
+    private static final String DEFAULT_APPLICATION_NAME = "PostgreSQL JDBC Driver";
+
+    private final GuardedPool pool;
+    private final CheckSetting<Long> instances;
+
+    /** @param pool the pool whose fleet is weighed */
+    public PoolBudgetCheck(GuardedPool pool) {
+        this.pool = pool;
+        this.instances = CheckSetting.count("instances", pool.config().instances(),
+                "how many instances of the application run this pool against the server");
+    }
+
+    @Override
+    public String id() {
+        return "pool-budget";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.POOL_EXHAUSTED;
+    }
+
+    @Override
+    public String description() {
+        return "This pool's maximumPoolSize x instances plus other applications' sessions against usable connection slots.";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(instances, WARN_PERCENT);
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        ServerFacts facts = context.facts();
+        long max = facts.settingAsLong("max_connections", 100);
+        long superuserReserved = facts.settingAsLong("superuser_reserved_connections", 3);
+        long reserved = facts.settingAsLong("reserved_connections", 0);
+        long usable = Math.max(0, max - superuserReserved - reserved);
+        long n = Math.max(1, context.setting(instances));
+        int size = pool.hikari().getMaximumPoolSize();
+        String app = applicationName();
+
+        long sameApp = 0;
+        long others = 0;
+        StringBuilder otherApps = new StringBuilder();
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(PoolBudgetCheck.class, id()))) {
+            while (rs.next()) {
+                String name = rs.getString("application_name");
+                long sessions = rs.getLong("sessions");
+                if (name.equals(app)) {
+                    sameApp += sessions;
+                } else if (!name.startsWith("ampora-dbguard")) {
+                    others += sessions;
+                    if (otherApps.length() < 300) {
+                        otherApps.append(otherApps.length() == 0 ? "" : ", ")
+                                .append(name.isEmpty() ? "(no application_name)" : name).append(' ').append(sessions);
+                    }
+                }
+            }
+        }
+        long fleet = n * size;
+        long needed = fleet + others;
+        String usableText = usable + " usable (max_connections " + max + " - " + superuserReserved
+                + " superuser_reserved_connections" + (reserved > 0 ? " - " + reserved + " reserved_connections" : "") + ")";
+        String arithmetic = n + " instance" + (n == 1 ? "" : "s") + " x " + size + " = " + fleet
+                + (others > 0 ? " + " + others + " sessions of other applications = " + needed : "") + " needed, " + usableText;
+        double percent = 100.0 * needed / Math.max(1, usable);
+        CheckStatus status = needed > usable ? CheckStatus.FAIL
+                : percent >= context.setting(WARN_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;
+        CheckResult.Builder result = CheckResult.builder(this).status(status)
+                .summary(String.format(Locale.ROOT, "Pool %s: %s (%.0f%%).", pool.hikari().getPoolName(), arithmetic, percent));
+        if (status != CheckStatus.PASS) {
+            long fit = Math.max(0, (usable - others) / n);
+            result.finding(Finding.builder("The fleet's pools need " + needed + " connections but the server has " + usable
+                            + " usable slots: " + arithmetic + ".")
+                    .detail("instances", n)
+                    .detail("maximumPoolSize", size)
+                    .detail("otherSessions", others)
+                    .detail("needed", needed)
+                    .detail("usable", usable)
+                    .detail("maxConnections", max)
+                    .build());
+            result.remediation("Set maximumPoolSize to at most " + fit + " per instance (" + (usable - others) + " slots left"
+                    + " by other applications / " + n + " instances), put PgBouncer in front, or raise max_connections.");
+        }
+        if (others > 0) {
+            result.finding(Finding.builder("Other applications hold " + others + " sessions: " + otherApps + ".")
+                    .detail("otherSessions", others).build());
+        }
+        if (sameApp > fleet) {
+            result.atLeast(CheckStatus.WARN);
+            result.finding(Finding.builder(sameApp + " sessions with application_name '" + app + "' are open, more than "
+                            + n + " x " + size + " = " + fleet + " that the configured instances can hold: more instances"
+                            + " (or other pools with the same application_name) run than the instances setting says.")
+                    .detail("applicationName", app)
+                    .detail("sessions", sameApp)
+                    .detail("configuredInstances", n)
+                    .build());
+        }
+        return result.build();
+    }
+
+    /** The application_name the pool's sessions carry: its data source property, the URL's, or pgjdbc's default. */
+    String applicationName() {
+        Properties p = pool.hikari().getDataSourceProperties();
+        for (String key : List.of("ApplicationName", "applicationName")) {
+            if (p.getProperty(key) != null) {
+                return p.getProperty(key);
+            }
+        }
+        String url = pool.hikari().getJdbcUrl();
+        int q = url == null ? -1 : url.indexOf('?');
+        if (q >= 0) {
+            for (String pair : url.substring(q + 1).split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).equalsIgnoreCase("ApplicationName")) {
+                    return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return DEFAULT_APPLICATION_NAME;
+    }
+}

@@ -1,0 +1,185 @@
+package io.ampora.dbguard.hikari;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * How a {@link GuardedPool} watches its leases, immutable; built with {@link #custom()} and validated
+ * at {@link Builder#build()}, which names the wrong setting and what is allowed.
+ *
+ * <pre>{@code
+ * PoolGuardConfig config = PoolGuardConfig.custom()
+ *         .leakThreshold(Duration.ofSeconds(30))
+ *         .instances(5)
+ *         .build();
+ * }</pre>
+ *
+ * @param leakThreshold       how long a connection may be held before it is reported; may be below
+ *                            HikariCP's 2 second floor
+ * @param sampleEvery         capture the borrow-site stack on 1 borrow in this many (1 = every borrow);
+ *                            every borrow is captured anyway once the pool runs hot or a leak was seen
+ * @param hotPercent          the share of maximumPoolSize in use from which every borrow is captured
+ * @param instances           how many instances of the application run this pool against the same server
+ * @param diagnosisTimeout    the connect and statement timeout of diagnosis queries
+ * @param diagnosisDataSource a non-pooled DataSource for diagnosis queries; null to build one from
+ *                            HikariCP's jdbcUrl, user and password
+ * @param listeners           notified of leaks and exhaustion
+ * @param meterRegistry       a Micrometer {@code MeterRegistry} to publish to, or null to use HikariCP's
+ *                            own registry when it is a Micrometer one (typed Object so that Micrometer stays optional)
+ * @param maxFrames           the most application frames kept per stack
+ */
+public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double hotPercent, int instances,
+                              Duration diagnosisTimeout, DataSource diagnosisDataSource,
+                              List<PoolListener> listeners, Object meterRegistry, int maxFrames) {
+
+    /** Freezes the listeners. */
+    public PoolGuardConfig {
+        listeners = List.copyOf(listeners);
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** @return the default configuration */
+    public static PoolGuardConfig defaults() {
+        return custom().build();
+    }
+
+    /** Builds a {@link PoolGuardConfig}. */
+    public static final class Builder {
+        private Duration leakThreshold = Duration.ofSeconds(30);
+        private int sampleEvery = 256;
+        private double hotPercent = 80;
+        private int instances = 1;
+        private Duration diagnosisTimeout = Duration.ofSeconds(2);
+        private DataSource diagnosisDataSource;
+        private final List<PoolListener> listeners = new ArrayList<>();
+        private Object meterRegistry;
+        private int maxFrames = 20;
+
+        private Builder() {
+        }
+
+        /**
+         * @param value how long a connection may be held before it is reported (default 30s; 10ms or more)
+         * @return this builder
+         */
+        public Builder leakThreshold(Duration value) {
+            this.leakThreshold = value;
+            return this;
+        }
+
+        /**
+         * @param value capture the borrow site on 1 borrow in this many (default 256; 1 captures every borrow)
+         * @return this builder
+         */
+        public Builder sampleEvery(int value) {
+            this.sampleEvery = value;
+            return this;
+        }
+
+        /**
+         * @param value percentage of maximumPoolSize in use from which every borrow is captured (default 80)
+         * @return this builder
+         */
+        public Builder hotPercent(double value) {
+            this.hotPercent = value;
+            return this;
+        }
+
+        /**
+         * @param value how many instances run this pool against the same server (default 1); used by the
+         *              exhaustion diagnosis and the pool-budget check
+         * @return this builder
+         */
+        public Builder instances(int value) {
+            this.instances = value;
+            return this;
+        }
+
+        /**
+         * @param value connect and statement timeout of diagnosis queries (default 2s)
+         * @return this builder
+         */
+        public Builder diagnosisTimeout(Duration value) {
+            this.diagnosisTimeout = value;
+            return this;
+        }
+
+        /**
+         * @param value a non-pooled DataSource for diagnosis queries, e.g. with a monitoring role
+         * @return this builder
+         */
+        public Builder diagnosisDataSource(DataSource value) {
+            this.diagnosisDataSource = value;
+            return this;
+        }
+
+        /**
+         * @param value a listener to notify of leaks and exhaustion
+         * @return this builder
+         */
+        public Builder listener(PoolListener value) {
+            listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * @param value a {@code io.micrometer.core.instrument.MeterRegistry}
+         * @return this builder
+         */
+        public Builder meterRegistry(Object value) {
+            this.meterRegistry = value;
+            return this;
+        }
+
+        /**
+         * @param value the most application frames kept per stack (default 20)
+         * @return this builder
+         */
+        public Builder maxFrames(int value) {
+            this.maxFrames = value;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming the wrong setting and what is allowed
+         */
+        public PoolGuardConfig build() {
+            require(leakThreshold != null && leakThreshold.toMillis() >= 10, "leakThreshold", leakThreshold, "a duration of 10ms or more");
+            require(sampleEvery >= 1, "sampleEvery", sampleEvery, "1 or more (1 captures every borrow)");
+            require(hotPercent > 0 && hotPercent <= 100, "hotPercent", hotPercent, "more than 0 and at most 100");
+            require(instances >= 1, "instances", instances, "1 or more");
+            require(diagnosisTimeout != null && diagnosisTimeout.toMillis() >= 100, "diagnosisTimeout", diagnosisTimeout,
+                    "a duration of 100ms or more");
+            require(maxFrames >= 1, "maxFrames", maxFrames, "1 or more");
+            require(meterRegistry == null || isMeterRegistry(meterRegistry), "meterRegistry", meterRegistry,
+                    "an io.micrometer.core.instrument.MeterRegistry (and micrometer-core on the classpath)");
+            return new PoolGuardConfig(leakThreshold, sampleEvery, hotPercent, instances, diagnosisTimeout,
+                    diagnosisDataSource, listeners, meterRegistry, maxFrames);
+        }
+
+        private static boolean isMeterRegistry(Object value) {
+            try {
+                return Class.forName("io.micrometer.core.instrument.MeterRegistry", false,
+                        PoolGuardConfig.class.getClassLoader()).isInstance(value);
+            } catch (ClassNotFoundException e) {
+                return false;
+            }
+        }
+
+        private static void require(boolean ok, String name, Object value, String allowed) {
+            if (!ok) {
+                throw new IllegalArgumentException("PoolGuardConfig." + name + " is " + value + "; it must be " + allowed);
+            }
+        }
+    }
+}

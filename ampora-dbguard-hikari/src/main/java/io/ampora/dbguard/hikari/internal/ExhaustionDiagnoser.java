@@ -1,0 +1,274 @@
+package io.ampora.dbguard.hikari.internal;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.hikari.ExhaustionCause;
+import io.ampora.dbguard.hikari.PoolDiagnosis;
+import io.ampora.dbguard.internal.SecretMasker;
+import io.ampora.dbguard.runbook.connections.ConnectionDiagnosis;
+import io.ampora.dbguard.runbook.connections.ConnectionFailure;
+import io.ampora.dbguard.runbook.connections.ConnectionFailureClassifier;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Names why a borrow timed out, from what HikariCP says (the last connection failure), the leases the
+ * tracker holds and what {@code pg_stat_activity} shows of their sessions, read on a separate non-pooled
+ * connection. Concurrent timeouts share one diagnosis computed at most once per second.
+ */
+public final class ExhaustionDiagnoser {
+
+    private static final int MAX_EVIDENCE = 10;
+    private static final long REUSE_NANOS = 1_000_000_000L;
+
+    private final HikariDataSource hikari;
+    private final LeaseTracker tracker;
+    private final DiagnosisSource source;
+    private final int instances;
+    private PoolDiagnosis last;
+    private long lastNanos;
+
+    /**
+     * @param hikari    the pool
+     * @param tracker   its leases
+     * @param source    where diagnosis queries run
+     * @param instances how many instances run this pool
+     */
+    public ExhaustionDiagnoser(HikariDataSource hikari, LeaseTracker tracker, DiagnosisSource source, int instances) {
+        this.hikari = hikari;
+        this.tracker = tracker;
+        this.source = source;
+        this.instances = instances;
+    }
+
+    /**
+     * Diagnoses a borrow timeout on the thread that got it.
+     *
+     * @param timeout what HikariCP threw
+     * @return the diagnosis
+     */
+    public PoolDiagnosis diagnose(SQLException timeout) {
+        Thread me = Thread.currentThread();
+        List<Lease> leases = tracker.activeLeases();
+        List<Lease> mine = leases.stream().filter(l -> l.thread == me).toList();
+        if (!mine.isEmpty() && timeout.getCause() == null) {
+            return nested(mine, leases, true);
+        }
+        synchronized (this) {
+            if (last != null && System.nanoTime() - lastNanos < REUSE_NANOS) {
+                return last;
+            }
+            last = compute(timeout.getCause(), leases);
+            lastNanos = System.nanoTime();
+            return last;
+        }
+    }
+
+    private PoolDiagnosis compute(Throwable failure, List<Lease> leases) {
+        if (failure != null) {
+            ConnectionDiagnosis d = ConnectionFailureClassifier.classify(failure);
+            return d.cause() == ConnectionFailure.TOO_MANY_CLIENTS ? fleet(d) : unreachable(d);
+        }
+        List<Lease> waitingHolders = leases.stream().filter(l -> waitingForConnection(l.thread)).toList();
+        if (!waitingHolders.isEmpty()) {
+            return nested(waitingHolders, leases, false);
+        }
+        if (leases.isEmpty()) {
+            return new PoolDiagnosis(ExhaustionCause.POOL_UNDERSIZED, "No tracked lease holds a connection of the "
+                    + hikari.getMaximumPoolSize() + "; they are borrowed from the HikariDataSource directly, bypassing"
+                    + " the GuardedPool.", List.of(), "Hand the GuardedPool, not the HikariDataSource, to every user of the pool.");
+        }
+        Map<Integer, SessionActivity> activity = Map.of();
+        String hidden = null;
+        Set<Integer> pids = new HashSet<>();
+        leases.forEach(l -> pids.add(l.backendPid()));
+        try {
+            activity = source.activity(pids);
+        } catch (SQLException e) {
+            hidden = e.getMessage();
+        }
+        if (!source.available()) {
+            hidden = source.unavailableReason();
+        }
+        long now = System.nanoTime();
+        long oldAfter = Math.min(tracker.config().leakThreshold().toNanos(), hikari.getConnectionTimeout() * 1_000_000L);
+        List<Lease> busy = new ArrayList<>();
+        List<Lease> unusedOld = new ArrayList<>();
+        for (Lease l : leases) {
+            SessionActivity a = activity.get(l.backendPid());
+            boolean inDatabase = a != null ? a.busy() : activity.isEmpty() && inDriver(l.thread);
+            boolean unused = a != null ? a.unused() : activity.isEmpty() && !inDatabase;
+            if (inDatabase) {
+                busy.add(l);
+            } else if (unused && l.ageNanos(now) >= oldAfter) {
+                unusedOld.add(l);
+            }
+        }
+        String visibility = hidden == null ? "" : " (pg_stat_activity could not be read: " + hidden
+                + "; judged from the holders' stacks)";
+        if (busy.size() * 2 >= leases.size()) {
+            return longRunning(busy, leases.size(), activity, now, visibility);
+        }
+        if (unusedOld.size() * 2 >= leases.size()) {
+            return leak(unusedOld, leases.size(), activity, now, visibility);
+        }
+        return undersized(leases, now);
+    }
+
+    private PoolDiagnosis fleet(ConnectionDiagnosis d) {
+        int size = hikari.getMaximumPoolSize();
+        long needed = (long) instances * size;
+        ServerLimits limits = source.lastLimits();
+        List<String> evidence = new ArrayList<>();
+        evidence.add("The server refused a new connection: " + SecretMasker.patternsOnly().mask(d.driverMessage()) + " (SQLState " + d.sqlState() + ")");
+        String arithmetic;
+        if (limits != null) {
+            arithmetic = instances + " instance" + (instances == 1 ? "" : "s") + " x " + size + " = " + needed
+                    + " needed, " + limits.usable() + " available";
+            evidence.add(limits.arithmetic() + " (read earlier)");
+        } else {
+            arithmetic = instances + " instance" + (instances == 1 ? "" : "s") + " x " + size + " = " + needed
+                    + " needed; max_connections could not be read";
+        }
+        evidence.add("This instance holds " + tracker.activeCount() + " connections; HikariCP has "
+                + hikari.getHikariPoolMXBean().getTotalConnections() + " open of maximumPoolSize " + size);
+        int fit = limits == null ? 0 : limits.usable() / Math.max(1, instances);
+        String remediation = ExhaustionCause.FLEET_BUDGET_EXCEEDED.remediation()
+                + (limits == null ? "" : " With " + instances + " instance(s) and " + limits.usable()
+                + " usable slots, maximumPoolSize must be at most " + fit + " (less, for other applications' sessions).");
+        return new PoolDiagnosis(ExhaustionCause.FLEET_BUDGET_EXCEEDED, "The server has no free connection slots: "
+                + arithmetic + ".", evidence, remediation);
+    }
+
+    private PoolDiagnosis unreachable(ConnectionDiagnosis d) {
+        return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE,
+                "The pool cannot create connections: " + d.cause().meaning() + ".",
+                List.of("Cause " + d.cause() + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
+                        + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")),
+                d.cause().remediation());
+    }
+
+    private PoolDiagnosis nested(List<Lease> holders, List<Lease> all, boolean currentThread) {
+        List<String> evidence = new ArrayList<>();
+        for (Lease l : holders.subList(0, Math.min(MAX_EVIDENCE, holders.size()))) {
+            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id() + pid(l) + " borrowed at "
+                    + firstFrames(l, 3) + " and waits for another connection");
+        }
+        String who = currentThread ? "This thread ('" + Thread.currentThread().getName() + "') already holds "
+                + holders.size() + " connection(s) and waited for another"
+                : holders.size() + " thread(s) that hold a connection wait for a second one";
+        return new PoolDiagnosis(ExhaustionCause.NESTED_ACQUISITION, who + "; " + all.size() + " of "
+                + hikari.getMaximumPoolSize() + " connections are borrowed.", evidence, null);
+    }
+
+    private PoolDiagnosis longRunning(List<Lease> busy, int total, Map<Integer, SessionActivity> activity, long now,
+                                      String visibility) {
+        List<String> evidence = new ArrayList<>();
+        busy.sort(Comparator.comparingLong(l -> l.borrowNanos));
+        for (Lease l : busy.subList(0, Math.min(MAX_EVIDENCE, busy.size()))) {
+            SessionActivity a = activity.get(l.backendPid());
+            StringBuilder line = new StringBuilder("pid " + l.backendPid());
+            if (a != null) {
+                line.append(" active for ").append(millis(a.queryMillis()));
+                if (!a.waitEventType().isEmpty()) {
+                    line.append(" (waiting on ").append(a.waitEventType()).append('/').append(a.waitEvent()).append(')');
+                }
+                line.append(": ").append(abbreviate(a.query()));
+            } else {
+                line.append(" held for ").append(millis(l.ageNanos(now) / 1_000_000)).append(", thread in the driver");
+            }
+            line.append(" (thread '").append(l.threadName).append("')");
+            evidence.add(line.toString());
+        }
+        return new PoolDiagnosis(ExhaustionCause.LONG_RUNNING_QUERIES, busy.size() + " of " + total
+                + " borrowed connections are running queries in the database" + visibility + ".", evidence, null);
+    }
+
+    private PoolDiagnosis leak(List<Lease> unused, int total, Map<Integer, SessionActivity> activity, long now,
+                               String visibility) {
+        Map<String, List<Lease>> bySite = new LinkedHashMap<>();
+        unused.sort(Comparator.comparingLong(l -> l.borrowNanos));
+        for (Lease l : unused) {
+            bySite.computeIfAbsent(firstFrames(l, 3), k -> new ArrayList<>()).add(l);
+        }
+        List<Map.Entry<String, List<Lease>>> sites = new ArrayList<>(bySite.entrySet());
+        sites.sort(Comparator.comparingInt((Map.Entry<String, List<Lease>> e) -> e.getValue().size()).reversed());
+        List<String> evidence = new ArrayList<>();
+        for (Map.Entry<String, List<Lease>> site : sites.subList(0, Math.min(MAX_EVIDENCE, sites.size()))) {
+            Lease oldest = site.getValue().get(0);
+            SessionActivity a = activity.get(oldest.backendPid());
+            evidence.add(site.getValue().size() + " connection(s) borrowed at " + site.getKey() + ", oldest held "
+                    + millis(oldest.ageNanos(now) / 1_000_000) + " by thread '" + oldest.threadName + "'" + pid(oldest)
+                    + (a == null ? "" : ", session '" + a.state() + "'"));
+        }
+        return new PoolDiagnosis(ExhaustionCause.LEAK, unused.size() + " of " + total
+                + " borrowed connections are held without being used in the database" + visibility + ".", evidence, null);
+    }
+
+    private PoolDiagnosis undersized(List<Lease> leases, long now) {
+        long oldest = leases.stream().mapToLong(l -> l.ageNanos(now)).max().orElse(0) / 1_000_000;
+        return new PoolDiagnosis(ExhaustionCause.POOL_UNDERSIZED, "All " + leases.size() + " borrowed connections"
+                + " are in short use (oldest " + millis(oldest) + "); "
+                + hikari.getHikariPoolMXBean().getThreadsAwaitingConnection() + " threads wait for one of "
+                + hikari.getMaximumPoolSize() + ".",
+                List.of("maximumPoolSize " + hikari.getMaximumPoolSize() + ", connectionTimeout "
+                        + hikari.getConnectionTimeout() + "ms, oldest lease " + millis(oldest)), null);
+    }
+
+    private String firstFrames(Lease l, int n) {
+        List<StackTraceElement> site = tracker.site(l);
+        if (site.isEmpty()) {
+            return "(borrow site not sampled)";
+        }
+        StringBuilder s = new StringBuilder();
+        for (StackTraceElement e : site.subList(0, Math.min(n, site.size()))) {
+            s.append(s.length() == 0 ? "" : " <- ").append(e);
+        }
+        return s.toString();
+    }
+
+    private static String pid(Lease l) {
+        return l.backendPid() > 0 ? " (pid " + l.backendPid() + ")" : "";
+    }
+
+    private static boolean waitingForConnection(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals("io.ampora.dbguard.hikari.GuardedPool") && e.getMethodName().equals("getConnection")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Without pg_stat_activity: a holder whose stack is inside pgjdbc is waiting for the server. */
+    private static boolean inDriver(Thread t) {
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i < Math.min(stack.length, 30); i++) {
+            if (stack[i].getClassName().startsWith("org.postgresql.core.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String abbreviate(String query) {
+        String q = query.replaceAll("\\s+", " ").trim();
+        return q.length() > 200 ? q.substring(0, 200) + "..." : q;
+    }
+
+    static String millis(long ms) {
+        return ms < 1000 ? ms + "ms" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+    }
+
+    /** @return a duration as the messages show it */
+    static String format(Duration d) {
+        return millis(d.toMillis());
+    }
+}

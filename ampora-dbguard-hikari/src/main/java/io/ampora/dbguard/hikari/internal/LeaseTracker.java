@@ -1,0 +1,313 @@
+package io.ampora.dbguard.hikari.internal;
+
+import io.ampora.dbguard.hikari.ExhaustionCause;
+import io.ampora.dbguard.hikari.LeakReport;
+import io.ampora.dbguard.hikari.LeaseInfo;
+import io.ampora.dbguard.hikari.PoolGuardConfig;
+import io.ampora.dbguard.hikari.PoolListener;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tracks every lease of one pool: records it on borrow (the borrow-site stack on sampled borrows, on every
+ * borrow once the pool runs hot or a leak was seen), forgets it on close, and on its own daemon thread
+ * reports leases held past the threshold and wrappers that became unreachable without close().
+ */
+public final class LeaseTracker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.ampora.dbguard.hikari.LeakDetector");
+    private static final int KEPT_REPORTS = 100;
+
+    private final String pool;
+    private final PoolGuardConfig config;
+    private final IntSupplier maxPoolSize;
+    private final DiagnosisSource diagnosis;
+    private final long thresholdNanos;
+    private final long scanMillis;
+    private final LeaseSlots active;
+    private final ReferenceQueue<GuardedConnection> unreachable = new ReferenceQueue<>();
+    private final AtomicLong heldTooLong = new AtomicLong();
+    private final AtomicLong unclosed = new AtomicLong();
+    private final Deque<LeakReport> reports = new ArrayDeque<>();
+    private final Thread scanner;
+    private volatile PoolMetrics metrics = PoolMetrics.NONE;
+    private volatile boolean captureAll;
+    private volatile boolean hot;
+    private volatile boolean running = true;
+
+    /**
+     * @param pool        the pool name
+     * @param config      the guard's configuration
+     * @param maxPoolSize reads the pool's current maximumPoolSize
+     * @param diagnosis   where pg_stat_activity is read from
+     */
+    public LeaseTracker(String pool, PoolGuardConfig config, IntSupplier maxPoolSize, DiagnosisSource diagnosis) {
+        this.pool = pool;
+        this.config = config;
+        this.maxPoolSize = maxPoolSize;
+        this.diagnosis = diagnosis;
+        this.thresholdNanos = config.leakThreshold().toNanos();
+        this.scanMillis = Math.max(10, Math.min(250, config.leakThreshold().toMillis() / 4));
+        this.captureAll = config.sampleEvery() == 1;
+        this.active = new LeaseSlots(maxPoolSize.getAsInt());
+        this.scanner = new Thread(this::scanLoop, "ampora-dbguard-leaks-" + pool);
+        scanner.setDaemon(true);
+        scanner.start();
+    }
+
+    /**
+     * Publishes metrics through Micrometer when it is on the classpath and a registry is known.
+     *
+     * @param registry       the configured MeterRegistry, or null
+     * @param hikariRegistry HikariCP's metricRegistry, or null
+     */
+    public void bindMetrics(Object registry, Object hikariRegistry) {
+        this.metrics = PoolMetrics.create(registry, hikariRegistry, pool, () -> oldestLeaseAge().toNanos() / 1e9);
+    }
+
+    /** @param cause the diagnosed cause of a borrow timeout, counted in the metrics */
+    public void exhausted(ExhaustionCause cause) {
+        metrics.exhausted(cause);
+    }
+
+    /**
+     * Records a borrow. Call it from the borrowing method so that the captured stack holds the caller.
+     *
+     * @param proxy HikariCP's connection
+     * @return the wrapper to hand to the application
+     */
+    public GuardedConnection track(Connection proxy) {
+        Throwable site = capture() ? borrowSite() : null;
+        GuardedConnection wrapper = new GuardedConnection(proxy, this);
+        Lease lease = new Lease(wrapper, proxy, site, unreachable);
+        wrapper.lease(lease);
+        active.add(lease);
+        return wrapper;
+    }
+
+    /** Kept out of {@link #track} so that the rare stack capture does not weigh on the compiled borrow path. */
+    private static Throwable borrowSite() {
+        return new Throwable("borrow site");
+    }
+
+    private boolean capture() {
+        return captureAll || hot || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0;
+    }
+
+    void released(Lease lease) {
+        if (!active.remove(lease)) {
+            return;
+        }
+        // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
+        lease.released = true;
+        PoolMetrics m = metrics;
+        if (m.recordsHold() || lease.reported) {
+            long held = System.nanoTime() - lease.borrowNanos;
+            m.hold(held);
+            if (lease.reported) {
+                publish(report(lease, LeakReport.Kind.RETURNED, held, List.of(), null));
+            }
+        }
+    }
+
+    /** @return the leases now active, oldest first */
+    public List<LeaseInfo> leases() {
+        long now = System.nanoTime();
+        List<Lease> snapshot = active.snapshot();
+        snapshot.sort(Comparator.comparingLong(l -> l.borrowNanos));
+        List<LeaseInfo> result = new ArrayList<>(snapshot.size());
+        for (Lease l : snapshot) {
+            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName, l.borrowedAt(),
+                    Duration.ofNanos(l.ageNanos(now)), site(l)));
+        }
+        return result;
+    }
+
+    /** @return the live leases, for the exhaustion diagnosis */
+    List<Lease> activeLeases() {
+        return active.snapshot();
+    }
+
+    /** @return the number of leases now active */
+    public int activeCount() {
+        return active.size();
+    }
+
+    /** @return the age of the oldest active lease, zero when none */
+    public Duration oldestLeaseAge() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (Lease l : active.snapshot()) {
+            oldest = Math.max(oldest, l.ageNanos(now));
+        }
+        return Duration.ofNanos(oldest);
+    }
+
+    /** @return how many leases were reported as held past the threshold */
+    public long heldTooLongCount() {
+        return heldTooLong.get();
+    }
+
+    /** @return how many connections became unreachable without close() */
+    public long unclosedCount() {
+        return unclosed.get();
+    }
+
+    /** @return the most recent leak reports (up to 100), oldest first */
+    public List<LeakReport> reports() {
+        synchronized (reports) {
+            return List.copyOf(reports);
+        }
+    }
+
+    /** @return the configuration */
+    public PoolGuardConfig config() {
+        return config;
+    }
+
+    List<StackTraceElement> site(Lease lease) {
+        return lease.site == null ? List.of() : StackFilter.application(lease.site.getStackTrace(), config.maxFrames());
+    }
+
+    private void scanLoop() {
+        long nextScan = System.nanoTime() + scanMillis * 1_000_000;
+        while (running) {
+            try {
+                Reference<? extends GuardedConnection> ref = unreachable.remove(scanMillis);
+                while (ref != null) {
+                    onUnreachable((Lease) ref);
+                    ref = unreachable.poll();
+                }
+                if (System.nanoTime() - nextScan >= 0) {
+                    scan();
+                    nextScan = System.nanoTime() + scanMillis * 1_000_000;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("Leak scan of pool {} failed", pool, e);
+            }
+        }
+    }
+
+    private void onUnreachable(Lease lease) {
+        if (!active.remove(lease)) {
+            return;
+        }
+        lease.released = true;
+        if (lease.proxyClosed()) {
+            // closed through statement.getConnection().close(): returned to the pool, not a leak
+            return;
+        }
+        captureAll = true;
+        unclosed.incrementAndGet();
+        long held = System.nanoTime() - lease.borrowNanos;
+        publish(report(lease, LeakReport.Kind.UNCLOSED, held, List.of(), activityOf(List.of(lease)).get(lease.backendPid())));
+    }
+
+    private void scan() {
+        long now = System.nanoTime();
+        List<Lease> overdue = new ArrayList<>();
+        List<Lease> leases = active.snapshot();
+        // the pool runs hot: capture every borrow site until it cools down (checked here, off the borrow path)
+        hot = leases.size() * 100.0 >= config.hotPercent() * maxPoolSize.getAsInt();
+        for (Lease lease : leases) {
+            if (lease.reported || lease.ageNanos(now) < thresholdNanos) {
+                continue;
+            }
+            if (lease.proxyClosed()) {
+                released(lease);
+                continue;
+            }
+            overdue.add(lease);
+        }
+        if (overdue.isEmpty()) {
+            return;
+        }
+        captureAll = true;
+        Map<Integer, SessionActivity> activity = activityOf(overdue);
+        for (Lease lease : overdue) {
+            if (lease.released) {
+                continue;
+            }
+            lease.reported = true;
+            heldTooLong.incrementAndGet();
+            List<StackTraceElement> holder = StackFilter.top(lease.thread.getStackTrace(), config.maxFrames());
+            publish(report(lease, LeakReport.Kind.HELD_TOO_LONG, System.nanoTime() - lease.borrowNanos, holder,
+                    activity.get(lease.backendPid())));
+        }
+    }
+
+    private Map<Integer, SessionActivity> activityOf(List<Lease> leases) {
+        Set<Integer> pids = new HashSet<>();
+        for (Lease l : leases) {
+            if (l.backendPid() > 0) {
+                pids.add(l.backendPid());
+            }
+        }
+        try {
+            return diagnosis.activity(pids);
+        } catch (SQLException e) {
+            LOG.debug("Could not read pg_stat_activity for pool {}: {}", pool, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
+                              SessionActivity activity) {
+        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName,
+                lease.borrowedAt(), Duration.ofNanos(heldNanos), site(lease), holder,
+                activity == null ? "" : activity.state(), activity == null ? "" : activity.query());
+    }
+
+    private void publish(LeakReport report) {
+        if (report.kind() == LeakReport.Kind.RETURNED) {
+            LOG.info(report.message());
+        } else {
+            LOG.warn(report.message());
+            synchronized (reports) {
+                if (reports.size() == KEPT_REPORTS) {
+                    reports.removeFirst();
+                }
+                reports.addLast(report);
+            }
+        }
+        metrics.leak(report.kind());
+        for (PoolListener listener : config.listeners()) {
+            try {
+                listener.onLeak(report);
+            } catch (RuntimeException e) {
+                LOG.warn("Pool listener {} failed on a leak report", listener, e);
+            }
+        }
+    }
+
+    /** @return whether the pool runs hot or has leaked, so that every borrow site is captured */
+    public boolean capturingAll() {
+        return captureAll;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        scanner.interrupt();
+    }
+}

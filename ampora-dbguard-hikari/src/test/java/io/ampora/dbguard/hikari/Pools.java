@@ -1,0 +1,47 @@
+package io.ampora.dbguard.hikari;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.testing.TestDatabase;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/** Test helpers: HikariCP pools on a test database, and bounded waits. */
+final class Pools {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private Pools() {
+    }
+
+    static HikariDataSource hikari(TestDatabase db, int maxPoolSize, long connectionTimeoutMillis) {
+        return hikari(db, db.server().adminUser(), db.server().adminPassword(), maxPoolSize, connectionTimeoutMillis);
+    }
+
+    static HikariDataSource hikari(TestDatabase db, String user, String password, int maxPoolSize, long connectionTimeoutMillis) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(db.jdbcUrl());
+        c.setUsername(user);
+        if (password != null && !password.isEmpty()) {
+            c.setPassword(password);
+        }
+        c.setMaximumPoolSize(maxPoolSize);
+        c.setMinimumIdle(0);
+        c.setConnectionTimeout(connectionTimeoutMillis);
+        c.setPoolName("test-" + COUNTER.incrementAndGet());
+        c.addDataSourceProperty("ApplicationName", "guarded-test");
+        return new HikariDataSource(c);
+    }
+
+    static boolean await(Duration max, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+}
