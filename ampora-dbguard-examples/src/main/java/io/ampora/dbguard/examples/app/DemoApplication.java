@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.examples.demo.DemoEnvironment;
+import io.ampora.dbguard.hikari.GuardedPool;
+import io.ampora.dbguard.hikari.PoolGuardConfig;
 import io.ampora.dbguard.health.HealthHandler;
 import io.ampora.dbguard.micrometer.DbGuardMetrics;
 import io.ampora.dbguard.micrometer.QueryMetrics;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The demo service, wired as a real one: an embedded PostgreSQL migrated with the demo's Flyway
- * migrations, a HikariCP pool of the application role, wrapped with {@link QueryMetrics} (query timers)
+ * migrations, a HikariCP pool of the application role guarded by {@link GuardedPool} (leaks, exhaustion
+ * diagnosis, pool checks), wrapped with {@link QueryMetrics} (query timers)
  * and {@link TenantDataSource} (the tenant of each request bound to every transaction, statements
  * without a tenant refused), {@link DbGuard#verifyOrFail()} at startup, and one HTTP server with:
  * <ul>
@@ -57,13 +60,13 @@ public final class DemoApplication implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoApplication.class);
 
     private final DemoEnvironment env;
-    private final HikariDataSource pool;
+    private final GuardedPool pool;
     private final PrometheusMeterRegistry registry;
     private final DbGuardMonitor monitor;
     private final HttpServer server;
     private final ExecutorService executor;
 
-    private DemoApplication(DemoEnvironment env, HikariDataSource pool, PrometheusMeterRegistry registry,
+    private DemoApplication(DemoEnvironment env, GuardedPool pool, PrometheusMeterRegistry registry,
                             DbGuardMonitor monitor, HttpServer server, ExecutorService executor) {
         this.env = env;
         this.pool = pool;
@@ -85,7 +88,7 @@ public final class DemoApplication implements AutoCloseable {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
         DemoEnvironment env = DemoEnvironment.start();
-        HikariDataSource pool = null;
+        GuardedPool pool = null;
         DbGuardMonitor monitor = null;
         try {
             HikariConfig config = new HikariConfig();
@@ -96,7 +99,9 @@ public final class DemoApplication implements AutoCloseable {
             config.addDataSourceProperty("ApplicationName", DemoEnvironment.APP_NAME);
             config.setAutoCommit(false);          // the tenant is bound per transaction
             config.setMaximumPoolSize(5);
-            pool = new HikariDataSource(config);
+            // leak detection with borrow sites, exhaustion diagnosis, pool-saturation / pool-budget checks
+            pool = GuardedPool.wrap(new HikariDataSource(config), PoolGuardConfig.custom()
+                    .leakThreshold(Duration.ofSeconds(5)).build());
 
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             QueryMetrics queryMetrics = QueryMetrics.of(registry);
@@ -105,6 +110,7 @@ public final class DemoApplication implements AutoCloseable {
             // the guard borrows from the pool itself: un-metered and without a tenant
             DbGuard.Builder builder = DbGuard.builder().dataSource(pool).applicationName(DemoEnvironment.APP_NAME)
                     .addCheck(queryMetrics.latencyCheck());
+            pool.checks().forEach(builder::addCheck);
             env.flyway().build().checks().forEach(builder::addCheck);
             DbGuard guard = builder.build();
             guard.verifyOrFail();                 // like a real service: refuse to start on a broken database

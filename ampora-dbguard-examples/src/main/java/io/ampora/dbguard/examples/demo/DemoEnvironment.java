@@ -4,6 +4,9 @@ import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.examples.doctor.EmbeddedDatabase;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.flyway.SchemaSnapshot;
+import io.ampora.dbguard.runbook.disk.DiskSpace;
+import io.ampora.dbguard.runbook.disk.DiskSpaceProvider;
+import io.ampora.dbguard.runbook.disk.DiskUsageCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,6 +43,12 @@ public final class DemoEnvironment implements AutoCloseable {
     public static final String DATABASE = "ampora";
     /** Where the demo's migrations live. */
     public static final String MIGRATIONS = "classpath:db/migration";
+    /**
+     * The demo database's volume: a simulated quota of this size (the embedded server shares the machine's
+     * disk, which a 50 MB table cannot fill), measured by a {@link DiskSpaceProvider} that subtracts the
+     * database's size, as a cloud provider's API reports a managed database's storage.
+     */
+    public static final long VOLUME_BYTES = 64L * 1024 * 1024;
     /** The first demo tenant. */
     public static final String TENANT_A = "11111111-1111-4111-8111-111111111111";
     /** The second demo tenant. */
@@ -84,7 +93,8 @@ public final class DemoEnvironment implements AutoCloseable {
                         + " IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + APP_ROLE);
                 st.execute("ALTER DEFAULT PRIVILEGES FOR ROLE " + OWNER_ROLE
                         + " IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO " + APP_ROLE);
-                st.execute("GRANT pg_read_all_stats TO " + APP_ROLE);
+                st.execute("GRANT pg_monitor TO " + APP_ROLE);   // pg_read_all_stats and pg_ls_waldir(): what the checks read
+                st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             }
             DemoEnvironment env = new DemoEnvironment(db, appPassword, ownerPassword, Files.createTempFile("ampora-demo-schema", ".json"));
             env.migrate();
@@ -190,7 +200,23 @@ public final class DemoEnvironment implements AutoCloseable {
         DbGuard.Builder builder = DbGuard.builder().jdbcUrl(jdbcUrl()).user(APP_ROLE).password(appPassword)
                 .applicationName(APP_NAME);
         flyway.checks().forEach(builder::addCheck);
+        builder.addCheck(new DiskUsageCheck(this::volume));
         return builder;
+    }
+
+    /**
+     * The demo volume: {@link #VOLUME_BYTES} minus the demo database's size.
+     *
+     * @return free and total bytes
+     * @throws IOException when the size cannot be read
+     */
+    public DiskSpace volume() throws IOException {
+        try {
+            long used = Long.parseLong(adminQuery("SELECT pg_catalog.pg_database_size(current_database())"));
+            return new DiskSpace(Math.max(0, VOLUME_BYTES - used), VOLUME_BYTES);
+        } catch (SQLException e) {
+            throw new IOException("cannot read the database size: " + e.getMessage(), e);
+        }
     }
 
     /** @return a guard builder connected as the superuser */

@@ -15,7 +15,10 @@ public final class Scenarios {
     public static List<Scenario> all() {
         List<Scenario> all = new ArrayList<>(ConnectionScenarios.all());
         all.addAll(MigrationScenarios.all());
+        all.addAll(QueryScenarios.all());
+        all.addAll(PoolScenarios.all());
         all.addAll(ReplicaScenarios.all());
+        all.addAll(DiskScenarios.all());
         all.addAll(LockScenarios.all());
         all.addAll(TenantScenarios.all());
         all.sort(Comparator.comparing(Scenario::runbook));

@@ -38,7 +38,13 @@ class DemoAllScenariosTest {
                 .contains("application saw: a query without any tenant returned the orders of 2 tenants")
                 .contains("BYPASSRLS")
                 .contains("A statement ran without a tenant at io.ampora.dbguard.examples.demo.TenantScenarios$OrderReport.countOrders")
-                .contains("Policy tenant_isolation on public.orders reads app.tenant_id with current_setting");
+                .contains("Policy tenant_isolation on public.orders reads app.tenant_id with current_setting")
+                .contains("pg_sleep($2) GROUP BY 1 ORDER BY 1")
+                .contains("public.orders.attributes is filtered with @>").contains("USING gin (attributes)")
+                .contains("largest public.audit_event_archive")
+                .contains("leak detector: Connection held for").contains("Query: SELECT id, customer FROM orders ORDER BY id")
+                .contains("the waiting request failed: LEAK: 3 of 3 borrowed connections")
+                .contains("PoolScenarios$OrderExport.start(PoolScenarios.java:");
     }
 
     @Test

@@ -1,0 +1,122 @@
+package io.ampora.dbguard.examples.demo;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.DbGuard;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.examples.demo.ConnectionScenarios.Simple;
+import io.ampora.dbguard.hikari.GuardedPool;
+import io.ampora.dbguard.hikari.LeakReport;
+import io.ampora.dbguard.hikari.PoolExhaustedException;
+import io.ampora.dbguard.hikari.PoolGuardConfig;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/** Runbook section 4: connection pool exhausted. */
+final class PoolScenarios {
+
+    private PoolScenarios() {
+    }
+
+    static List<Scenario> all() {
+        return List.of(
+                new Simple("pool-leak", RunbookSection.POOL_EXHAUSTED, "pool-saturation",
+                        "an export job borrows a connection and forgets to close it (leak threshold 300ms)", env -> {
+                            try (GuardedPool pool = pool(env, 4, 2_000)) {
+                                Connection leaked = OrderExport.start(pool);
+                                try {
+                                    awaitLeak(pool);
+                                    LeakReport leak = pool.leakReports().get(0);
+                                    env.note("leak detector: " + leak.message().lines().findFirst().orElse(""));
+                                    return guard(env, pool).build().report();
+                                } finally {
+                                    leaked.close();
+                                }
+                            }
+                        }),
+                new Simple("pool-exhausted", RunbookSection.POOL_EXHAUSTED, "pool-saturation",
+                        "three leaked connections fill a 3-connection pool; the next request waits, then fails", env -> {
+                            try (GuardedPool pool = pool(env, 3, 2_000)) {
+                                List<Connection> leaked = new ArrayList<>();
+                                try {
+                                    for (int i = 0; i < 3; i++) {
+                                        leaked.add(OrderExport.start(pool));
+                                    }
+                                    awaitLeak(pool);
+                                    CompletableFuture<String> request = CompletableFuture.supplyAsync(() -> {
+                                        try (Connection c = pool.getConnection()) {
+                                            return "got a connection";
+                                        } catch (PoolExhaustedException e) {
+                                            return e.diagnosis().message();
+                                        } catch (SQLException e) {
+                                            return e.getMessage();
+                                        }
+                                    });
+                                    Thread.sleep(300);
+                                    var report = guard(env, pool).build().report();
+                                    env.note("the waiting request failed: " + request.get(10, TimeUnit.SECONDS));
+                                    return report;
+                                } finally {
+                                    for (Connection c : leaked) {
+                                        c.close();
+                                    }
+                                }
+                            }
+                        }));
+    }
+
+    private static GuardedPool pool(DemoEnvironment env, int size, long connectionTimeoutMs) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("ampora-demo-pool");
+        config.setJdbcUrl(env.jdbcUrl());
+        config.setUsername(DemoEnvironment.APP_ROLE);
+        config.setPassword(env.appPassword());
+        config.addDataSourceProperty("ApplicationName", DemoEnvironment.APP_NAME);
+        config.setAutoCommit(false);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(connectionTimeoutMs);
+        return GuardedPool.wrap(new HikariDataSource(config), PoolGuardConfig.custom()
+                .leakThreshold(Duration.ofMillis(300)).sampleEvery(1).build());
+    }
+
+    private static DbGuard.Builder guard(DemoEnvironment env, GuardedPool pool) {
+        DbGuard.Builder builder = env.guardAsApp();
+        pool.checks().forEach(builder::addCheck);
+        return builder;
+    }
+
+    private static void awaitLeak(GuardedPool pool) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pool.leakReports().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the leak detector reported nothing within 10s");
+            }
+            Thread.sleep(50);
+        }
+        Thread.sleep(200);
+    }
+
+    /** Application code with the bug: the connection is returned to the caller and never closed. */
+    static final class OrderExport {
+
+        private OrderExport() {
+        }
+
+        static Connection start(DataSource dataSource) throws SQLException {
+            Connection c = dataSource.getConnection();
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', true)");
+                st.executeQuery("SELECT id, customer FROM orders ORDER BY id").close();
+            }
+            return c;
+        }
+    }
+}
