@@ -31,6 +31,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Run every scenario and print a summary table.")
     boolean all;
 
+    @Option(names = "--full", description = "Print every check of each report, not only the ones that found something.")
+    boolean full;
+
     @Option(names = "--serve", description = "Run the demo service (HTTP API with tenant filter, /health, /metrics) until stopped.")
     boolean serve;
 
@@ -77,7 +80,14 @@ public final class DemoCommand implements Callable<Integer> {
                 for (String note : env.takeNotes()) {
                     out.println("  application saw: " + note.replaceAll("\\s*\\R\\s*", " "));
                 }
-                out.print(new TextReportRenderer(colour).render(report));
+                if (full) {
+                    out.print(new TextReportRenderer(colour).render(report));
+                } else {
+                    String text = new TextReportRenderer(colour).render(findingsOnly(report));
+                    int status = text.lastIndexOf("Status: ");
+                    out.print(status >= 0 ? text.substring(0, status) : text);
+                    out.println(statusLine(report));
+                }
                 out.println();
                 out.flush();
                 CheckStatus seen = report.result(s.expectedCheck()).map(CheckResult::status).orElse(null);
@@ -102,5 +112,41 @@ public final class DemoCommand implements Callable<Integer> {
     private static String shortLabel(Scenario s) {
         String label = s.runbook().label();
         return label.length() <= 34 ? label : label.substring(0, 31) + "...";
+    }
+
+    /** The checks that found something; "not run" follow-ups of a failed connection and quiet checks are counted instead. */
+    private static Report findingsOnly(Report report) {
+        List<CheckResult> shown = report.checks().stream().filter(DemoCommand::shown).toList();
+        return new Report(report.status(), report.startedAt(), report.duration(), shown, report.serverVersion(),
+                report.database());
+    }
+
+    private static boolean shown(CheckResult r) {
+        return r.status() == CheckStatus.WARN || r.status() == CheckStatus.FAIL
+                || (r.status() == CheckStatus.UNKNOWN && !r.summary().startsWith("Not run"));
+    }
+
+    private static String statusLine(Report report) {
+        java.util.Map<String, Long> shown = counts(report, true);
+        java.util.Map<String, Long> quiet = counts(report, false);
+        StringBuilder line = new StringBuilder("Status: ").append(report.status()).append(" - ").append(report.checks().size())
+                .append(" checks in ").append(report.duration().toMillis()).append(" ms");
+        if (!shown.isEmpty()) {
+            line.append("; shown: ").append(join(shown));
+        }
+        if (!quiet.isEmpty()) {
+            line.append("; not shown: ").append(join(quiet)).append(" (--full shows every check)");
+        }
+        return line.toString();
+    }
+
+    private static java.util.Map<String, Long> counts(Report report, boolean shown) {
+        return report.checks().stream().filter(r -> shown(r) == shown)
+                .collect(Collectors.groupingBy(r -> !shown && r.status() == CheckStatus.UNKNOWN ? "not run"
+                        : r.status().name().toLowerCase(java.util.Locale.ROOT), java.util.TreeMap::new, Collectors.counting()));
+    }
+
+    private static String join(java.util.Map<String, Long> counts) {
+        return counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
     }
 }

@@ -23,6 +23,7 @@ class DemoAllScenariosTest {
             assertThat(text).containsPattern("(?m)^" + s.name() + " .* " + s.expectedCheck() + " +(WARN|FAIL) +yes$");
         }
         assertThat(exit).isZero();
+        assertThat(text).contains("(--full shows every check)");
         // the evidence each diagnosis must name, not just its status
         assertThat(text)
                 .contains("application saw: the migration as ampora_ci failed: ERROR: permission denied for schema public")
