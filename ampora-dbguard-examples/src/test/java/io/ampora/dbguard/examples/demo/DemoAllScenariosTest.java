@@ -28,7 +28,7 @@ class DemoAllScenariosTest {
         assertThat(text)
                 .contains("application saw: the migration as ampora_ci failed: ERROR: permission denied for schema public")
                 .contains("GRANT USAGE, CREATE ON SCHEMA public TO ampora_ci")
-                .contains("advisory lock 77433833903597").contains("a crashed or stuck migrator")
+                .contains("lockKey: 77433833903597").contains("a crashed or stuck migrator")
                 .contains("The database is at version 5 but this binary knows migrations only up to 4")
                 .contains("customer_fixups")
                 .contains("WAL replay is paused").contains("SELECT pg_wal_replay_resume()")
