@@ -35,6 +35,9 @@ public final class SettingValues {
             throw new IllegalArgumentException("use a number with a unit: ms, s, m, h or d");
         }
         double amount = Double.parseDouble(m.group(1));
+        if (amount > 1e12) {
+            throw new IllegalArgumentException("too large");
+        }
         long millis = switch (m.group(2)) {
             case "ms" -> Math.round(amount);
             case "s" -> Math.round(amount * 1_000);
@@ -65,7 +68,11 @@ public final class SettingValues {
             case "tb" -> 40;
             default -> 0;
         };
-        return Math.round(amount * (1L << shift));
+        double bytes = amount * (1L << shift);
+        if (bytes >= Long.MAX_VALUE) {
+            throw new IllegalArgumentException("too large: at most 8 EB");
+        }
+        return Math.round(bytes);
     }
 
     /**

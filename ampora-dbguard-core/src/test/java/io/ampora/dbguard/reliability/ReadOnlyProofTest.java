@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ReadOnlyProofTest {
 
     private static final Pattern ALLOWED = Pattern.compile("(?is)\\s*((select|with|show|values|begin|start transaction"
-            + "|rollback|commit)\\b|set transaction read only"
+            + "|rollback|commit|savepoint|release savepoint)\\b|set transaction read only"
             // pgjdbc's own session set-up, sent after the login
             + "|set (application_name|extra_float_digits)\\s*=).*");
     private static final Pattern WRITES = Pattern.compile(

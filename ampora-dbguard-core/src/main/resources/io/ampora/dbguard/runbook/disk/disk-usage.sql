@@ -44,6 +44,14 @@ WITH tables AS (
         ) ix ON true
         WHERE l.oid = ANY (t.leaves)
     ) e
+), locked AS (
+    -- pg_total_relation_size waits behind an ACCESS EXCLUSIVE lock (granted or queued): such a table is
+    -- sized from its page counts instead, so the check never waits behind the lock it may be diagnosing.
+    SELECT DISTINCT lk.relation AS oid
+    FROM pg_catalog.pg_locks lk
+    WHERE lk.locktype = 'relation'
+      AND lk.mode = 'AccessExclusiveLock'
+      AND lk.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
 ), candidates AS (
     (SELECT oid FROM estimated ORDER BY pages DESC LIMIT ?)
     UNION
@@ -53,7 +61,19 @@ SELECT t.relation_name,
        t.simple_name,
        t.relkind = 'p'                                            AS partitioned,
        CASE WHEN t.relkind = 'p' THEN pg_catalog.cardinality(t.leaves) ELSE 0 END AS partitions,
-       (SELECT coalesce(sum(pg_catalog.pg_total_relation_size(l.oid)), 0)
+       (SELECT coalesce(sum(CASE
+                    WHEN l.oid IN (SELECT oid FROM locked)
+                         OR EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = l.oid
+                                      AND i.indexrelid IN (SELECT oid FROM locked))
+                    THEN (SELECT (c.relpages::bigint + coalesce(toast.relpages, 0)
+                                  + coalesce((SELECT sum(ic.relpages::bigint) FROM pg_catalog.pg_index i
+                                              JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                              WHERE i.indrelid = c.oid), 0))
+                                 * pg_catalog.current_setting('block_size')::bigint
+                          FROM pg_catalog.pg_class c
+                          LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
+                          WHERE c.oid = l.oid)
+                    ELSE pg_catalog.pg_total_relation_size(l.oid) END), 0)
           FROM pg_catalog.unnest(t.leaves) AS l(oid))::bigint      AS total_bytes
 FROM tables t
 JOIN candidates USING (oid)
