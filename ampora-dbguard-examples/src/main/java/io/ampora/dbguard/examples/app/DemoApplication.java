@@ -118,6 +118,7 @@ public final class DemoApplication implements AutoCloseable {
 
             monitor = guard.monitor(MonitorConfig.builder().defaultInterval(Duration.ofSeconds(10)).build());
             DbGuardMetrics.bind(monitor, registry);
+            monitor.refresh();                    // first run done before traffic: readiness answers from it
 
             ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "demo-http");

@@ -86,7 +86,7 @@ class DemoApplicationTest {
         HttpResponse<String> ready = get("/health/ready", null);
         HttpResponse<String> metrics = get("/metrics", null);
 
-        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).containsPattern("\"status\": ?\"UP\"").contains("connectivity");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("ampora_db_query_duration_seconds_bucket")
