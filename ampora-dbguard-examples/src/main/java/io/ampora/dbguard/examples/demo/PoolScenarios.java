@@ -43,7 +43,7 @@ final class PoolScenarios {
                         }),
                 new Simple("pool-exhausted", RunbookSection.POOL_EXHAUSTED, "pool-saturation",
                         "three leaked connections fill a 3-connection pool; the next request waits, then fails", env -> {
-                            try (GuardedPool pool = pool(env, 3, 2_000)) {
+                            try (GuardedPool pool = pool(env, 3, 3_000)) {
                                 List<Connection> leaked = new ArrayList<>();
                                 try {
                                     for (int i = 0; i < 3; i++) {
