@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.report.Report;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,9 @@ class DemoScenarioCleanupTest {
     }
 
     private static List<String> noisy(DemoEnvironment env) {
-        return env.guardAsApp().build().report().checks().stream()
+        // generous timeouts: on a loaded CI machine a slow check must not pass for a noisy one
+        return env.guardAsApp().checkTimeout(Duration.ofSeconds(30)).deadline(Duration.ofSeconds(60)).build().report()
+                .checks().stream()
                 .filter(r -> r.status() != CheckStatus.PASS && r.status() != CheckStatus.SKIP)
                 .map(r -> r.checkId() + " " + r.status() + ": " + r.summary())
                 .collect(Collectors.toList());
