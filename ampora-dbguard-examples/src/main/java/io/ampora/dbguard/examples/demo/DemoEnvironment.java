@@ -272,6 +272,34 @@ public final class DemoEnvironment implements AutoCloseable {
     }
 
     /**
+     * Waits until the cumulative statistics show a table's counter at least at a value: sessions report
+     * their counts asynchronously (PostgreSQL 15+: at most once a second, and when they exit), so a
+     * VACUUM or ANALYZE that runs before they arrive is undone by counts that land afterwards.
+     *
+     * @param table   the table in {@code public}
+     * @param counter a {@code pg_stat_user_tables} column, e.g. {@code n_dead_tup}
+     * @param atLeast the value to wait for
+     * @throws SQLException when the statistics cannot be read
+     */
+    public void awaitTableStats(String table, String counter, long atLeast) throws SQLException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        String sql = "SELECT " + counter + " FROM pg_catalog.pg_stat_user_tables WHERE schemaname = 'public' AND relname = '"
+                + table + "'";
+        while (System.nanoTime() < deadline) {
+            String value = adminQuery(sql);
+            if (value != null && Long.parseLong(value) >= atLeast) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Records what the application itself saw during a scenario (an exception, a query result), printed
      * above the guard's report.
      *

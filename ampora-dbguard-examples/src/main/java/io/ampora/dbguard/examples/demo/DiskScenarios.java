@@ -19,6 +19,7 @@ final class DiskScenarios {
                     try {
                         return env.guardAsApp().build().report();
                     } finally {
+                        env.awaitTableStats("audit_event_archive", "n_tup_ins", 100_000);
                         env.admin("TRUNCATE audit_event_archive");
                         env.admin("ANALYZE audit_event_archive");
                     }

@@ -38,7 +38,9 @@ final class QueryScenarios {
                                     + " SELECT CASE WHEN i % 2 = 0 THEN '" + DemoEnvironment.TENANT_A + "'::uuid ELSE '"
                                     + DemoEnvironment.TENANT_B + "'::uuid END, 'bulk-' || i, i,"
                                     + " jsonb_build_object('channel', CASE WHEN i % 10 = 0 THEN 'phone' ELSE 'web' END, 'batch', i % 100)"
-                                    + " FROM generate_series(1, 30000) AS i; ANALYZE orders");
+                                    + " FROM generate_series(1, 30000) AS i");
+                            env.awaitTableStats("orders", "n_tup_ins", 30_000);
+                            env.admin("ANALYZE orders");
                             try {
                                 asApp(env, DemoEnvironment.TENANT_A, st -> {
                                     for (int i = 0; i < 5; i++) {
@@ -55,6 +57,7 @@ final class QueryScenarios {
                                 return env.guardAsApp().build().report();
                             } finally {
                                 env.admin("DELETE FROM orders WHERE customer LIKE 'bulk-%'");
+                                env.awaitTableStats("orders", "n_tup_del", 30_000);
                                 env.admin("VACUUM (ANALYZE) orders");
                                 env.admin("SELECT pg_stat_statements_reset()");
                             }
