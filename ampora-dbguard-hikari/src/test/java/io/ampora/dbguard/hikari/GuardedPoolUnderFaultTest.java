@@ -80,6 +80,13 @@ class GuardedPoolUnderFaultTest {
             assertThat(errorsAfterResets).as("the resets hit borrowers mid-query").isPositive();
             assertThat(errorsAfterBlackhole).as("the blackhole failed borrowers").isGreaterThan(errorsAfterResets);
             assertThat(recovered).as("borrowers work again after the proxy passes").isTrue();
+            // what a borrow timeout said: nothing here leaks, nests or runs long (20 ms queries); the blackhole
+            // (all connections stuck in the driver, a fresh one times out) is named as such
+            assertThat(borrowers.errorKinds().keySet()).filteredOn(k -> k.startsWith("PoolExhaustedException"))
+                    .as("exhaustion diagnoses").allSatisfy(k -> assertThat(k).isIn(
+                            "PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE,
+                            "PoolExhaustedException " + ExhaustionCause.POOL_UNDERSIZED))
+                    .contains("PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE);
 
             assertThat(pool.leases()).as("lease records left once every borrower returned its connection").isEmpty();
             assertThat(Pools.await(Duration.ofSeconds(3),
