@@ -62,7 +62,7 @@ final class Borrowers implements AutoCloseable {
                 } else {
                     clearErrors.incrementAndGet();
                     String kind = e instanceof PoolExhaustedException pe
-                            ? "PoolExhaustedException " + pe.diagnosis().cause()
+                            ? "PoolExhaustedException " + pe.diagnosis().cause() + " " + e.getSQLState()
                             : e.getClass().getSimpleName() + " " + e.getSQLState();
                     synchronized (errorKinds) {
                         errorKinds.merge(kind, 1L, Long::sum);

@@ -84,9 +84,9 @@ class GuardedPoolUnderFaultTest {
             // (all connections stuck in the driver, a fresh one times out) is named as such
             assertThat(borrowers.errorKinds().keySet()).filteredOn(k -> k.startsWith("PoolExhaustedException"))
                     .as("exhaustion diagnoses").allSatisfy(k -> assertThat(k).isIn(
-                            "PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE,
-                            "PoolExhaustedException " + ExhaustionCause.POOL_UNDERSIZED))
-                    .contains("PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE);
+                            "PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE + " 08001",
+                            "PoolExhaustedException " + ExhaustionCause.POOL_UNDERSIZED + " null"))
+                    .contains("PoolExhaustedException " + ExhaustionCause.DATABASE_UNREACHABLE + " 08001");
 
             assertThat(pool.leases()).as("lease records left once every borrower returned its connection").isEmpty();
             assertThat(Pools.await(Duration.ofSeconds(3),
