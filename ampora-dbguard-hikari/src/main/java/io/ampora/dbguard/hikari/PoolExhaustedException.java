@@ -18,11 +18,23 @@ public class PoolExhaustedException extends SQLTransientConnectionException {
      * @param diagnosis why the pool was exhausted
      */
     public PoolExhaustedException(SQLTransientConnectionException hikari, PoolDiagnosis diagnosis) {
-        super(hikari.getMessage() + "\n" + diagnosis.message(), hikari.getSQLState(), hikari.getErrorCode(), hikari);
+        super(hikari.getMessage() + "\n" + diagnosis.message(), sqlState(hikari, diagnosis), hikari.getErrorCode(), hikari);
         this.diagnosis = diagnosis;
         if (hikari.getNextException() != null) {
             setNextException(hikari.getNextException());
         }
+    }
+
+    /**
+     * HikariCP's SQLState (its last connection failure's); when it has none because the failing attempt is
+     * still pending (a database that does not answer) and the diagnosis found the database unreachable,
+     * 08001 (unable to connect), so that retry logic keyed on SQLState class 08 sees a connection failure.
+     */
+    private static String sqlState(SQLTransientConnectionException hikari, PoolDiagnosis diagnosis) {
+        if (hikari.getSQLState() == null && diagnosis.cause() == ExhaustionCause.DATABASE_UNREACHABLE) {
+            return "08001";
+        }
+        return hikari.getSQLState();
     }
 
     /** @return the cause, evidence and remediation */

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,10 @@ public final class ExhaustionDiagnoser {
 
     private static final int MAX_EVIDENCE = 10;
     private static final long REUSE_NANOS = 1_000_000_000L;
+    /** Failures of a diagnosis connection that mean the database cannot be reached at all. */
+    private static final Set<ConnectionFailure> NETWORK_FAILURES = EnumSet.of(ConnectionFailure.TIMEOUT,
+            ConnectionFailure.CONNECTION_REFUSED, ConnectionFailure.NETWORK_UNREACHABLE, ConnectionFailure.HOST_UNRESOLVABLE,
+            ConnectionFailure.SERVER_STARTING_OR_RECOVERING);
 
     private final HikariDataSource hikari;
     private final LeaseTracker tracker;
@@ -80,6 +85,12 @@ public final class ExhaustionDiagnoser {
         if (!waitingHolders.isEmpty()) {
             return nested(waitingHolders, leases, false);
         }
+        int total = hikari.getHikariPoolMXBean().getTotalConnections();
+        if (total < hikari.getMaximumPoolSize()) {
+            // the pool is not full, so the borrowers did not use it up: HikariCP could not open a connection
+            // within connectionTimeout (its attempt is still pending, so its exception has no cause yet)
+            return cannotGrow(total);
+        }
         if (leases.isEmpty()) {
             return new PoolDiagnosis(ExhaustionCause.POOL_UNDERSIZED, "No tracked lease holds a connection of the "
                     + hikari.getMaximumPoolSize() + "; they are borrowed from the HikariDataSource directly, bypassing"
@@ -92,6 +103,12 @@ public final class ExhaustionDiagnoser {
         try {
             activity = source.activity(pids);
         } catch (SQLException e) {
+            ConnectionDiagnosis d = ConnectionFailureClassifier.classify(e);
+            if (NETWORK_FAILURES.contains(d.cause())) {
+                // the holders are not running long queries: they wait in the driver for a server that does not
+                // answer, and a fresh connection to it fails the same way
+                return unreachable(d, leases);
+            }
             hidden = e.getMessage();
         }
         if (!source.available()) {
@@ -153,6 +170,47 @@ public final class ExhaustionDiagnoser {
                 List.of("Cause " + d.cause() + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
                         + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")),
                 d.cause().remediation());
+    }
+
+    /** The database cannot be reached while connections are borrowed: name the failure, list the stuck holders. */
+    private PoolDiagnosis unreachable(ConnectionDiagnosis d, List<Lease> leases) {
+        List<String> evidence = new ArrayList<>();
+        evidence.add("A diagnosis connection failed with cause " + d.cause() + ": "
+                + SecretMasker.patternsOnly().mask(d.driverMessage()) + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")"));
+        long now = System.nanoTime();
+        List<Lease> sorted = new ArrayList<>(leases);
+        sorted.sort(Comparator.comparingLong(l -> l.borrowNanos));
+        for (Lease l : sorted.subList(0, Math.min(MAX_EVIDENCE - 1, sorted.size()))) {
+            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id() + pid(l) + " for "
+                    + millis(l.ageNanos(now) / 1_000_000) + (inDriver(l.thread) ? ", waiting in the driver" : ""));
+        }
+        return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The database cannot be reached: "
+                + d.cause().meaning() + "; all " + leases.size() + " borrowed connections are held by threads that"
+                + " cannot finish.", evidence, d.cause().remediation());
+    }
+
+    /** The pool is below maximumPoolSize and still timed out: opening a connection takes longer than connectionTimeout. */
+    private PoolDiagnosis cannotGrow(int total) {
+        String waited = "HikariCP has " + total + " of maximumPoolSize " + hikari.getMaximumPoolSize()
+                + " connections open and could not open another within connectionTimeout " + hikari.getConnectionTimeout() + "ms";
+        if (source.available()) {
+            try {
+                source.limits();
+            } catch (SQLException e) {
+                ConnectionDiagnosis d = ConnectionFailureClassifier.classify(e);
+                return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The pool cannot create connections: "
+                        + d.cause().meaning() + ".", List.of(waited, "A diagnosis connection failed with cause " + d.cause()
+                        + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
+                        + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")), d.cause().remediation());
+            }
+            return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The pool could not create a connection in"
+                    + " time; a diagnosis connection opened just after, so opening a connection is slower than"
+                    + " connectionTimeout or the database was unreachable for a moment.", List.of(waited),
+                    "Check the network latency, TLS and authentication time to the database, or raise connectionTimeout.");
+        }
+        return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The pool could not create a connection in time.",
+                List.of(waited, "The database could not be probed: " + source.unavailableReason()),
+                ExhaustionCause.DATABASE_UNREACHABLE.remediation());
     }
 
     private PoolDiagnosis nested(List<Lease> holders, List<Lease> all, boolean currentThread) {
