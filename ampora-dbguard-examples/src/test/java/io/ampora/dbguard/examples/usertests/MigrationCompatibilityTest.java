@@ -1,6 +1,7 @@
 package io.ampora.dbguard.examples.usertests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ampora.dbguard.flyway.MigrationAssertions;
 import io.ampora.dbguard.rls.TenantHelper;
@@ -31,6 +32,21 @@ class MigrationCompatibilityTest {
 
         assertThat(migrated.applied()).hasSize(4);
         assertThat(migrated.violations()).isEmpty();
+    }
+
+    @Test
+    void aRenamedColumnInTheNextReleaseIsCaughtBeforeItShips(TestDatabase db) throws Exception {
+        try (TestDatabase empty = TestDatabase.create(db.server(), MigrationCompatibilityTest.class)) {
+            MigrationAssertions.MigratedDatabase next = MigrationAssertions
+                    .forLocations("classpath:db/migration", "classpath:db/next-release-unsafe")
+                    .on(empty.dataSource());
+
+            assertThatThrownBy(next::isBackwardCompatible)
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("V5__orders_customer_to_customer_name.sql")
+                    .hasMessageContaining("customer")
+                    .hasMessageContaining("expand then contract");
+        }
     }
 
     @Test
