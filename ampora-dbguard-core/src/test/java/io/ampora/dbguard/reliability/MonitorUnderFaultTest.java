@@ -110,6 +110,12 @@ class MonitorUnderFaultTest {
             long t0 = System.nanoTime();
             awaitReady(monitor, false, WITHIN, "DOWN while refused");
             long down = millisSince(t0);
+            // A run already connecting when the proxy stops sees its connection dropped (CONNECTION_LOST);
+            // the next run finds nothing listening.
+            long refusedBy = System.nanoTime() + WITHIN.toNanos();
+            while (!"CONNECTION_REFUSED".equals(causeOf(connectivity(monitor))) && System.nanoTime() < refusedBy) {
+                Thread.sleep(50);
+            }
             CheckResult connectivity = connectivity(monitor);
             assertThat(connectivity.status()).isEqualTo(CheckStatus.FAIL);
             assertThat(connectivity.findings().get(0).details()).containsEntry("cause", "CONNECTION_REFUSED");
@@ -207,5 +213,10 @@ class MonitorUnderFaultTest {
 
     private static long millisSince(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0).toMillis();
+    }
+
+    private static String causeOf(CheckResult result) {
+        return result == null || result.findings().isEmpty() ? null
+                : String.valueOf(result.findings().get(0).details().get("cause"));
     }
 }

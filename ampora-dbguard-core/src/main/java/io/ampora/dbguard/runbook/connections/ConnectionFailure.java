@@ -33,6 +33,10 @@ public enum ConnectionFailure {
                     + " sizes of all instances together below max_connections, or raise max_connections."),
     SERVER_STARTING_OR_RECOVERING("the server is starting up, shutting down or in crash recovery (SQLState 57P03)",
             "Wait for recovery to finish and retry; if it lasts, read the PostgreSQL server log."),
+    CONNECTION_LOST("the connection was dropped while connecting: reset by the server, a proxy or a network device"
+            + " (SQLState 08006)",
+            "Check what sits between the application and the database (load balancer, PgBouncer, firewall idle"
+                    + " timeouts) and the PostgreSQL server log for a crash or restart at that time."),
     TLS_FAILURE("TLS negotiation failed",
             "Match the client's sslmode with the server: the server may not support SSL, or its certificate does not"
                     + " validate against the client's root certificate (sslrootcert) or host name (verify-full)."),

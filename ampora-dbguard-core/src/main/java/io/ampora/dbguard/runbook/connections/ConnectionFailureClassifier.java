@@ -75,6 +75,9 @@ public final class ConnectionFailureClassifier {
         if (lower.contains("no space left on device")) {
             return ConnectionFailure.DISK_FULL;
         }
+        if ("08006".equals(state) || lower.contains("connection reset") || first(error, java.io.EOFException.class) != null) {
+            return ConnectionFailure.CONNECTION_LOST;
+        }
         return ConnectionFailure.UNKNOWN;
     }
 
