@@ -116,7 +116,7 @@ public final class LeaseTracker implements AutoCloseable {
             return;
         }
         // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
-        lease.released = true;
+        lease.markReleased();
         PoolMetrics m = metrics;
         if (m.recordsHold() || lease.reported) {
             long held = System.nanoTime() - lease.borrowNanos;
