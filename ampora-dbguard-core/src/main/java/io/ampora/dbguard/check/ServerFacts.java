@@ -81,6 +81,17 @@ public record ServerFacts(
     }
 
     /**
+     * The client connection slots, from {@code max_connections}, {@code superuser_reserved_connections} and
+     * {@code reserved_connections} (absent before 16, read as 0).
+     *
+     * @return the slots
+     */
+    public ConnectionSlots connectionSlots() {
+        return new ConnectionSlots(settingAsLong("max_connections", 100),
+                settingAsLong("superuser_reserved_connections", 3), settingAsLong("reserved_connections", 0));
+    }
+
+    /**
      * Tells whether an extension is installed in the database.
      *
      * @param name the extension name, e.g. {@code pg_stat_statements}

@@ -4,6 +4,7 @@ import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.ConnectionSlots;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
@@ -65,10 +66,8 @@ public final class PoolBudgetCheck implements DatabaseCheck {
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         ServerFacts facts = context.facts();
-        long max = facts.settingAsLong("max_connections", 100);
-        long superuserReserved = facts.settingAsLong("superuser_reserved_connections", 3);
-        long reserved = facts.settingAsLong("reserved_connections", 0);
-        long usable = Math.max(0, max - superuserReserved - reserved);
+        ConnectionSlots slots = facts.connectionSlots();
+        long usable = slots.usable();
         long n = Math.max(1, context.setting(instances));
         int size = pool.hikari().getMaximumPoolSize();
         String app = applicationName();
@@ -94,8 +93,7 @@ public final class PoolBudgetCheck implements DatabaseCheck {
         }
         long fleet = n * size;
         long needed = fleet + others;
-        String usableText = usable + " usable (max_connections " + max + " - " + superuserReserved
-                + " superuser_reserved_connections" + (reserved > 0 ? " - " + reserved + " reserved_connections" : "") + ")";
+        String usableText = usable + " usable (" + slots.breakdown() + ")";
         String arithmetic = n + " instance" + (n == 1 ? "" : "s") + " x " + size + " = " + fleet
                 + (others > 0 ? " + " + others + " sessions of other applications = " + needed : "") + " needed, " + usableText;
         double percent = 100.0 * needed / Math.max(1, usable);
@@ -112,7 +110,7 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                     .detail("otherSessions", others)
                     .detail("needed", needed)
                     .detail("usable", usable)
-                    .detail("maxConnections", max)
+                    .detail("maxConnections", slots.maxConnections())
                     .build());
             result.remediation("Set maximumPoolSize to at most " + fit + " per instance (" + (usable - others) + " slots left"
                     + " by other applications / " + n + " instances), put PgBouncer in front, or raise max_connections.");

@@ -4,6 +4,7 @@ import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.ConnectionSlots;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
@@ -60,10 +61,11 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         ServerFacts facts = context.facts();
-        long max = facts.settingAsLong("max_connections", 100);
-        long superuserReserved = facts.settingAsLong("superuser_reserved_connections", 3);
-        long reserved = facts.settingAsLong("reserved_connections", 0);
-        long usable = Math.max(1, max - superuserReserved - reserved);
+        ConnectionSlots slots = facts.connectionSlots();
+        long max = slots.maxConnections();
+        long superuserReserved = slots.superuserReserved();
+        long reserved = slots.reserved();
+        long usable = Math.max(1, slots.usable());
 
         Map<String, Group> groups = new LinkedHashMap<>();
         long total = 0;

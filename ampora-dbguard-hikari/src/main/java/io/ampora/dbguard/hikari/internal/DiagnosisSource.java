@@ -1,6 +1,7 @@
 package io.ampora.dbguard.hikari.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.check.ConnectionSlots;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.internal.UrlDataSource;
 import java.sql.Array;
@@ -99,8 +100,8 @@ public final class DiagnosisSource {
             st.setQueryTimeout(timeoutSeconds);
             try (ResultSet rs = st.executeQuery(LIMITS_SQL)) {
                 rs.next();
-                ServerLimits limits = new ServerLimits(rs.getInt("max_connections"), rs.getInt("superuser_reserved"),
-                        rs.getInt("reserved"), rs.getLong("client_sessions"));
+                ServerLimits limits = new ServerLimits(new ConnectionSlots(rs.getInt("max_connections"),
+                        rs.getInt("superuser_reserved"), rs.getInt("reserved")), rs.getLong("client_sessions"));
                 lastLimits = limits;
                 return limits;
             }

@@ -1,23 +1,23 @@
 package io.ampora.dbguard.hikari.internal;
 
+import io.ampora.dbguard.check.ConnectionSlots;
+
 /**
- * The server's connection limits as last read.
+ * The server's connection limits as last read on the diagnosis connection (outside any report, so not
+ * from {@code ServerFacts}).
  *
- * @param maxConnections    {@code max_connections}
- * @param superuserReserved {@code superuser_reserved_connections}
- * @param reserved          {@code reserved_connections} (0 before PostgreSQL 16)
- * @param clientSessions    client sessions open when read
+ * @param slots          the client connection slots
+ * @param clientSessions client sessions open when read
  */
-public record ServerLimits(int maxConnections, int superuserReserved, int reserved, long clientSessions) {
+public record ServerLimits(ConnectionSlots slots, long clientSessions) {
 
     /** @return the slots a non-superuser client can use */
     public int usable() {
-        return Math.max(0, maxConnections - superuserReserved - reserved);
+        return (int) slots.usable();
     }
 
-    /** @return the arithmetic of usable slots, e.g. "max_connections 100 - 3 superuser_reserved_connections = 97" */
+    /** @return the arithmetic of usable slots, e.g. "max_connections 100 - 3 superuser_reserved_connections = 97 usable" */
     public String arithmetic() {
-        return "max_connections " + maxConnections + " - " + superuserReserved + " superuser_reserved_connections"
-                + (reserved > 0 ? " - " + reserved + " reserved_connections" : "") + " = " + usable() + " usable";
+        return slots.arithmetic();
     }
 }
