@@ -168,9 +168,10 @@ public final class Doctor implements Callable<Integer> {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // Whatever escapes a command (a bad configuration, a demo that could not be set up) means it could not run.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("doctor: " + e.getMessage());
-            return e instanceof DbGuardConfigurationException || e instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_USAGE;
+            return EXIT_USAGE;
         });
         return cli.execute(args);
     }
