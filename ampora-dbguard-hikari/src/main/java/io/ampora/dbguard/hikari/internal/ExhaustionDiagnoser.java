@@ -124,7 +124,7 @@ public final class ExhaustionDiagnoser {
             boolean unused = a != null ? a.unused() : activity.isEmpty() && !inDatabase;
             if (inDatabase) {
                 busy.add(l);
-            } else if (unused && l.ageNanos(now) >= oldAfter) {
+            } else if (unused && l.minAgeNanos(now) >= oldAfter) {
                 unusedOld.add(l);
             }
         }

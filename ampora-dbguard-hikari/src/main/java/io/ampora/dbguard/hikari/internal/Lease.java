@@ -24,7 +24,13 @@ final class Lease extends PhantomReference<GuardedConnection> {
     final Connection proxy;
     final Thread thread;
     final String threadName;
+    /**
+     * The clock reading at borrow: exact when {@link #exact}, otherwise the tracker's tick, which is at most
+     * one tick interval earlier than the borrow, so that ages computed from it are upper bounds.
+     */
     final long borrowNanos;
+    /** Whether {@link #borrowNanos} was read from {@link System#nanoTime()} at the borrow itself. */
+    final boolean exact;
     /** The borrow-site stack, or null when this borrow was not sampled. */
     final Throwable site;
     volatile boolean reported;
@@ -44,13 +50,17 @@ final class Lease extends PhantomReference<GuardedConnection> {
     // No initializer: 0 is UNKNOWN_PID, and writing a volatile field in the constructor costs a fence per borrow.
     private volatile int pid;
     private long id;
+    /** When the tracker first saw this lease active (0 = not yet): a lower bound of its age, never on the borrow path. */
+    private volatile long seenNanos;
 
-    Lease(GuardedConnection wrapper, Connection proxy, Throwable site, ReferenceQueue<GuardedConnection> queue) {
+    Lease(GuardedConnection wrapper, Connection proxy, Throwable site, long borrowNanos, boolean exact,
+          ReferenceQueue<GuardedConnection> queue) {
         super(wrapper, queue);
         this.proxy = proxy;
         this.thread = Thread.currentThread();
         this.threadName = thread.getName();
-        this.borrowNanos = System.nanoTime();
+        this.borrowNanos = borrowNanos;
+        this.exact = exact;
         this.site = site;
     }
 
@@ -71,8 +81,35 @@ final class Lease extends PhantomReference<GuardedConnection> {
         return Instant.now().minusNanos(System.nanoTime() - borrowNanos);
     }
 
+    /**
+     * @param now the current {@link System#nanoTime()}
+     * @return how long the connection has been held: exact, or over by at most one tick interval
+     */
     long ageNanos(long now) {
         return now - borrowNanos;
+    }
+
+    /**
+     * The age this lease has certainly reached, for decisions that must not fire early (a leak report, a
+     * LEAK diagnosis): exact when the borrow read the clock, otherwise measured from when the tracker first
+     * saw the lease, 0 before that.
+     *
+     * @param now the current {@link System#nanoTime()}
+     * @return a lower bound of the age
+     */
+    long minAgeNanos(long now) {
+        if (exact) {
+            return now - borrowNanos;
+        }
+        long seen = seenNanos;
+        return seen == 0 ? 0 : now - seen;
+    }
+
+    /** @param now the tracker's clock, recorded the first time the lease is seen */
+    void seen(long now) {
+        if (seenNanos == 0) {
+            seenNanos = now;
+        }
     }
 
     /**

@@ -34,6 +34,8 @@ public final class LeaseTracker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.ampora.dbguard.hikari.LeakDetector");
     private static final int KEPT_REPORTS = 100;
+    /** The tick interval's upper bound: lease ages are over by at most this much. */
+    static final long MAX_TICK_MILLIS = 50;
 
     private final String pool;
     private final PoolGuardConfig config;
@@ -41,6 +43,7 @@ public final class LeaseTracker implements AutoCloseable {
     private final DiagnosisSource diagnosis;
     private final long thresholdNanos;
     private final long scanMillis;
+    private final long tickMillis;
     private final LeaseSlots active;
     private final ReferenceQueue<GuardedConnection> unreachable = new ReferenceQueue<>();
     private final AtomicLong heldTooLong = new AtomicLong();
@@ -51,6 +54,13 @@ public final class LeaseTracker implements AutoCloseable {
     private volatile boolean captureAll;
     private volatile boolean hot;
     private volatile boolean running = true;
+    /** Whether every borrow reads the clock exactly: the hold-time metric needs it. */
+    private volatile boolean exactClock;
+    /**
+     * The tracker's clock: {@link System#nanoTime()} as read by the scanner every tick interval. Borrows read
+     * this field instead of the clock (a clock read costs about as much as the rest of the bookkeeping).
+     */
+    private volatile long tick = System.nanoTime();
 
     /**
      * @param pool        the pool name
@@ -65,6 +75,7 @@ public final class LeaseTracker implements AutoCloseable {
         this.diagnosis = diagnosis;
         this.thresholdNanos = config.leakThreshold().toNanos();
         this.scanMillis = Math.max(10, Math.min(250, config.leakThreshold().toMillis() / 4));
+        this.tickMillis = Math.min(scanMillis, MAX_TICK_MILLIS);
         this.captureAll = config.sampleEvery() == 1;
         this.active = new LeaseSlots(maxPoolSize.getAsInt());
         this.scanner = new Thread(this::scanLoop, "ampora-dbguard-leaks-" + pool);
@@ -80,6 +91,7 @@ public final class LeaseTracker implements AutoCloseable {
      */
     public void bindMetrics(Object registry, Object hikariRegistry) {
         this.metrics = PoolMetrics.create(registry, hikariRegistry, pool, () -> oldestLeaseAge().toNanos() / 1e9);
+        this.exactClock = metrics.recordsHold();
     }
 
     /** @param cause the diagnosed cause of a borrow timeout, counted in the metrics */
@@ -94,9 +106,16 @@ public final class LeaseTracker implements AutoCloseable {
      * @return the wrapper to hand to the application
      */
     public GuardedConnection track(Connection proxy) {
-        Throwable site = capture() ? borrowSite() : null;
+        Throwable site = null;
+        long at;
+        boolean exact = exactClock;
+        if (capture()) {
+            site = borrowSite();
+            exact = true;
+        }
+        at = exact ? System.nanoTime() : tick;
         GuardedConnection wrapper = new GuardedConnection(proxy, this);
-        Lease lease = new Lease(wrapper, proxy, site, unreachable);
+        Lease lease = new Lease(wrapper, proxy, site, at, exact, unreachable);
         wrapper.lease(lease);
         active.add(lease);
         return wrapper;
@@ -190,14 +209,18 @@ public final class LeaseTracker implements AutoCloseable {
         long nextScan = System.nanoTime() + scanMillis * 1_000_000;
         while (running) {
             try {
-                Reference<? extends GuardedConnection> ref = unreachable.remove(scanMillis);
+                Reference<? extends GuardedConnection> ref = unreachable.remove(tickMillis);
+                long now = System.nanoTime();
+                tick = now;
                 while (ref != null) {
                     onUnreachable((Lease) ref);
                     ref = unreachable.poll();
                 }
-                if (System.nanoTime() - nextScan >= 0) {
+                if (now - nextScan >= 0) {
                     scan();
                     nextScan = System.nanoTime() + scanMillis * 1_000_000;
+                } else {
+                    active.forEach(l -> l.seen(now));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -227,10 +250,13 @@ public final class LeaseTracker implements AutoCloseable {
         long now = System.nanoTime();
         List<Lease> overdue = new ArrayList<>();
         List<Lease> leases = active.snapshot();
+        for (Lease lease : leases) {
+            lease.seen(now);
+        }
         // the pool runs hot: capture every borrow site until it cools down (checked here, off the borrow path)
         hot = leases.size() * 100.0 >= config.hotPercent() * maxPoolSize.getAsInt();
         for (Lease lease : leases) {
-            if (lease.reported || lease.ageNanos(now) < thresholdNanos) {
+            if (lease.reported || lease.minAgeNanos(now) < thresholdNanos) {
                 continue;
             }
             if (lease.proxyClosed()) {
