@@ -107,13 +107,12 @@ public final class LeaseTracker implements AutoCloseable {
      */
     public GuardedConnection track(Connection proxy) {
         Throwable site = null;
-        long at;
         boolean exact = exactClock;
         if (capture()) {
             site = borrowSite();
             exact = true;
         }
-        at = exact ? System.nanoTime() : tick;
+        long at = exact ? System.nanoTime() : tick;
         GuardedConnection wrapper = new GuardedConnection(proxy, this);
         Lease lease = new Lease(wrapper, proxy, site, at, exact, unreachable);
         wrapper.lease(lease);
@@ -218,7 +217,9 @@ public final class LeaseTracker implements AutoCloseable {
                 }
                 if (now - nextScan >= 0) {
                     scan();
-                    nextScan = System.nanoTime() + scanMillis * 1_000_000;
+                    // the scan may have waited for pg_stat_activity: do not leave the tick that far behind
+                    tick = System.nanoTime();
+                    nextScan = tick + scanMillis * 1_000_000;
                 } else {
                     active.forEach(l -> l.seen(now));
                 }
