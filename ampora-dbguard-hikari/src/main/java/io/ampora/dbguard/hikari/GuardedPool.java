@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every borrow is tracked (time, thread, backend pid, and the borrow-site stack on sampled borrows).
  * A connection held past {@link PoolGuardConfig#leakThreshold()} is reported once with its borrow site,
  * its holder's current stack and its session state in {@code pg_stat_activity}; its return is reported
- * too. A connection that becomes unreachable without {@code close()} is reported as a certain leak. A
+ * too. A connection that becomes unreachable without {@code close()} (no statement or result set of it
+ * reachable either) is reported as a certain leak, and returned to HikariCP after a rollback when
+ * {@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)} is on. A
  * borrow that times out throws a {@link PoolExhaustedException} naming the cause.
  */
 public final class GuardedPool implements DataSource, Closeable {

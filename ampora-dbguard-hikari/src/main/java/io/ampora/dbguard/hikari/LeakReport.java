@@ -25,10 +25,12 @@ import java.util.Locale;
  * @param holderStack  the holder thread's stack when reported; empty when not applicable
  * @param sessionState the session's {@code pg_stat_activity.state}; empty when it could not be read
  * @param query        the session's current or last query; empty when unknown
+ * @param reclaimed    for {@link Kind#UNCLOSED}: whether the connection was rolled back and returned to
+ *                     HikariCP ({@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)}); false otherwise
  */
 public record LeakReport(Kind kind, String pool, long leaseId, int backendPid, String thread, Instant borrowedAt,
                          Duration heldFor, List<StackTraceElement> borrowSite, List<StackTraceElement> holderStack,
-                         String sessionState, String query) {
+                         String sessionState, String query, boolean reclaimed) {
 
     /** What the report is about. */
     public enum Kind {
@@ -36,7 +38,10 @@ public record LeakReport(Kind kind, String pool, long leaseId, int backendPid, S
         HELD_TOO_LONG,
         /** A connection reported as held too long was returned after all. */
         RETURNED,
-        /** The connection became unreachable without close(): a certain leak, it never returns to the pool. */
+        /**
+         * The connection became unreachable without close(): a certain leak; it never returns to the pool unless
+         * {@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)} is on ({@link #reclaimed()}).
+         */
         UNCLOSED
     }
 
@@ -46,6 +51,28 @@ public record LeakReport(Kind kind, String pool, long leaseId, int backendPid, S
         holderStack = List.copyOf(holderStack);
         sessionState = sessionState == null ? "" : sessionState;
         query = query == null ? "" : query;
+    }
+
+    /**
+     * A report of a connection that was not reclaimed, as before {@code reclaimed} existed.
+     *
+     * @param kind         see the record components
+     * @param pool         see the record components
+     * @param leaseId      see the record components
+     * @param backendPid   see the record components
+     * @param thread       see the record components
+     * @param borrowedAt   see the record components
+     * @param heldFor      see the record components
+     * @param borrowSite   see the record components
+     * @param holderStack  see the record components
+     * @param sessionState see the record components
+     * @param query        see the record components
+     */
+    public LeakReport(Kind kind, String pool, long leaseId, int backendPid, String thread, Instant borrowedAt,
+                      Duration heldFor, List<StackTraceElement> borrowSite, List<StackTraceElement> holderStack,
+                      String sessionState, String query) {
+        this(kind, pool, leaseId, backendPid, thread, borrowedAt, heldFor, borrowSite, holderStack, sessionState,
+                query, false);
     }
 
     /**
@@ -74,7 +101,8 @@ public record LeakReport(Kind kind, String pool, long leaseId, int backendPid, S
             case HELD_TOO_LONG -> m.append("Connection held for ").append(format(heldFor)).append(" (possible leak)");
             case RETURNED -> m.append("Connection reported as held too long was returned after ").append(format(heldFor));
             case UNCLOSED -> m.append("Connection leaked: it became unreachable without close() after ")
-                    .append(format(heldFor)).append(" and never returns to the pool");
+                    .append(format(heldFor)).append(reclaimed ? "; it was returned to the pool after rollback"
+                            : " and never returns to the pool");
         }
         m.append("; pool ").append(pool).append(", lease ").append(leaseId);
         if (backendPid > 0) {

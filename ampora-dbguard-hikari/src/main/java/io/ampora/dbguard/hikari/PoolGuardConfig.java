@@ -30,14 +30,37 @@ import javax.sql.DataSource;
  * @param meterRegistry       a Micrometer {@code MeterRegistry} to publish to, or null to use HikariCP's
  *                            own registry when it is a Micrometer one (typed Object so that Micrometer stays optional)
  * @param maxFrames           the most application frames kept per stack
+ * @param reclaimUnclosed     whether a connection that became unreachable without close() is rolled back and
+ *                            returned to HikariCP (see {@link Builder#reclaimUnclosed(boolean)})
  */
 public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double hotPercent, int instances,
                               Duration diagnosisTimeout, DataSource diagnosisDataSource,
-                              List<PoolListener> listeners, Object meterRegistry, int maxFrames) {
+                              List<PoolListener> listeners, Object meterRegistry, int maxFrames,
+                              boolean reclaimUnclosed) {
 
     /** Freezes the listeners. */
     public PoolGuardConfig {
         listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * The configuration without reclaiming unclosed connections, as before {@code reclaimUnclosed} existed.
+     *
+     * @param leakThreshold       see the record components
+     * @param sampleEvery         see the record components
+     * @param hotPercent          see the record components
+     * @param instances           see the record components
+     * @param diagnosisTimeout    see the record components
+     * @param diagnosisDataSource see the record components
+     * @param listeners           see the record components
+     * @param meterRegistry       see the record components
+     * @param maxFrames           see the record components
+     */
+    public PoolGuardConfig(Duration leakThreshold, int sampleEvery, double hotPercent, int instances,
+                           Duration diagnosisTimeout, DataSource diagnosisDataSource,
+                           List<PoolListener> listeners, Object meterRegistry, int maxFrames) {
+        this(leakThreshold, sampleEvery, hotPercent, instances, diagnosisTimeout, diagnosisDataSource, listeners,
+                meterRegistry, maxFrames, false);
     }
 
     /** @return a builder with the defaults */
@@ -61,6 +84,7 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
         private final List<PoolListener> listeners = new ArrayList<>();
         private Object meterRegistry;
         private int maxFrames = 20;
+        private boolean reclaimUnclosed;
 
         private Builder() {
         }
@@ -148,6 +172,26 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
         }
 
         /**
+         * Whether a connection found unclosed (the application's wrapper became unreachable without
+         * {@code close()} while HikariCP's connection is still open) is returned to HikariCP: rolled back when
+         * not in autocommit (the open transaction would otherwise keep its locks, runbook 7), then closed, so
+         * that HikariCP gets it back and the pool does not shrink for good. The report says so.
+         *
+         * <p>Off by default because it is only safe when the wrapper is the only way the application reaches
+         * the connection: code that keeps HikariCP's or the driver's connection (obtained with
+         * {@code unwrap()}) and drops the wrapper would have its connection rolled back and closed under it.
+         * Statements, result sets and database metadata obtained through the wrapper keep it reachable, so
+         * they are safe.
+         *
+         * @param value true to roll back and return unclosed connections (default false: report only)
+         * @return this builder
+         */
+        public Builder reclaimUnclosed(boolean value) {
+            this.reclaimUnclosed = value;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
@@ -164,7 +208,7 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
             require(meterRegistry == null || isMeterRegistry(meterRegistry), "meterRegistry", meterRegistry,
                     "an io.micrometer.core.instrument.MeterRegistry (and micrometer-core on the classpath)");
             return new PoolGuardConfig(leakThreshold, sampleEvery, hotPercent, instances, diagnosisTimeout,
-                    diagnosisDataSource, listeners, meterRegistry, maxFrames);
+                    diagnosisDataSource, listeners, meterRegistry, maxFrames, reclaimUnclosed);
         }
 
         private static boolean isMeterRegistry(Object value) {

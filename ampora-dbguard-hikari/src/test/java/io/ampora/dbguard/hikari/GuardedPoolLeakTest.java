@@ -90,7 +90,8 @@ class GuardedPoolLeakTest {
             assertThat(leak.borrowSite().get(0).getMethodName()).isEqualTo("borrowAndForget");
             assertThat(leak.borrowSite().get(1).getMethodName()).isEqualTo("reportsConnectionThatBecameUnreachableWithoutClose");
             assertThat(leak.sessionState()).isEqualTo("idle");
-            assertThat(leak.message()).contains("became unreachable without close()");
+            assertThat(leak.message()).contains("became unreachable without close()").contains("never returns to the pool");
+            assertThat(leak.reclaimed()).isFalse();
             assertThat(pool.leases()).isEmpty();
             assertThat(pool.leaksSeen()).isEqualTo(1);
 

@@ -24,6 +24,13 @@ import java.util.concurrent.Executor;
  * The connection handed to the application: delegates everything to HikariCP's proxy and ends its
  * lease on the first {@link #close()}. The lease is a phantom reference to this object, so a wrapper
  * that becomes unreachable without {@code close()} is seen by the tracker as a certain leak.
+ *
+ * <p>Statements, prepared and callable statements and the database metadata it creates come wrapped
+ * ({@link GuardedStatement}, {@link GuardedPreparedStatement}, {@link GuardedCallableStatement},
+ * {@link GuardedDatabaseMetaData}, and their result sets in {@link GuardedResultSet}): each holds this
+ * wrapper strongly, so code that keeps only a statement or a result set keeps the lease's wrapper reachable
+ * (no false unclosed-leak report), and their {@code getConnection()} returns this wrapper, so closing
+ * through it ends the lease normally. The borrow itself creates nothing more than this wrapper.
  */
 public final class GuardedConnection implements Connection {
 
@@ -135,17 +142,17 @@ public final class GuardedConnection implements Connection {
 
     @Override
     public Statement createStatement() throws SQLException {
-        return delegate.createStatement();
+        return new GuardedStatement(delegate.createStatement(), this);
     }
 
     @Override
     public Statement createStatement(int a0, int a1, int a2) throws SQLException {
-        return delegate.createStatement(a0, a1, a2);
+        return new GuardedStatement(delegate.createStatement(a0, a1, a2), this);
     }
 
     @Override
     public Statement createStatement(int a0, int a1) throws SQLException {
-        return delegate.createStatement(a0, a1);
+        return new GuardedStatement(delegate.createStatement(a0, a1), this);
     }
 
     @Override
@@ -185,7 +192,7 @@ public final class GuardedConnection implements Connection {
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        return delegate.getMetaData();
+        return new GuardedDatabaseMetaData(delegate.getMetaData(), this);
     }
 
     @Override
@@ -230,47 +237,47 @@ public final class GuardedConnection implements Connection {
 
     @Override
     public CallableStatement prepareCall(String a0, int a1, int a2, int a3) throws SQLException {
-        return delegate.prepareCall(a0, a1, a2, a3);
+        return new GuardedCallableStatement(delegate.prepareCall(a0, a1, a2, a3), this);
     }
 
     @Override
     public CallableStatement prepareCall(String a0, int a1, int a2) throws SQLException {
-        return delegate.prepareCall(a0, a1, a2);
+        return new GuardedCallableStatement(delegate.prepareCall(a0, a1, a2), this);
     }
 
     @Override
     public CallableStatement prepareCall(String a0) throws SQLException {
-        return delegate.prepareCall(a0);
+        return new GuardedCallableStatement(delegate.prepareCall(a0), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0, int[] a1) throws SQLException {
-        return delegate.prepareStatement(a0, a1);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0, a1), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0, String[] a1) throws SQLException {
-        return delegate.prepareStatement(a0, a1);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0, a1), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0, int a1, int a2, int a3) throws SQLException {
-        return delegate.prepareStatement(a0, a1, a2, a3);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0, a1, a2, a3), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0, int a1, int a2) throws SQLException {
-        return delegate.prepareStatement(a0, a1, a2);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0, a1, a2), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0, int a1) throws SQLException {
-        return delegate.prepareStatement(a0, a1);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0, a1), this);
     }
 
     @Override
     public PreparedStatement prepareStatement(String a0) throws SQLException {
-        return delegate.prepareStatement(a0);
+        return new GuardedPreparedStatement(delegate.prepareStatement(a0), this);
     }
 
     @Override

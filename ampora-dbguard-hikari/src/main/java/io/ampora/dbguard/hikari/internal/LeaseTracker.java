@@ -244,7 +244,36 @@ public final class LeaseTracker implements AutoCloseable {
         captureAll = true;
         unclosed.incrementAndGet();
         long held = System.nanoTime() - lease.borrowNanos;
-        publish(report(lease, LeakReport.Kind.UNCLOSED, held, List.of(), activityOf(List.of(lease)).get(lease.backendPid())));
+        // the session's state first: after a reclaim it would only show the rollback
+        SessionActivity activity = activityOf(List.of(lease)).get(lease.backendPid());
+        boolean reclaimed = config.reclaimUnclosed() && reclaim(lease);
+        publish(report(lease, LeakReport.Kind.UNCLOSED, held, List.of(), activity, reclaimed));
+    }
+
+    /**
+     * Returns an unclosed connection to HikariCP: rolls back its open transaction (which would keep its locks
+     * otherwise), then closes HikariCP's proxy. Nothing else can use the proxy any more unless the application
+     * kept it through unwrap(), which is why this is opt-in.
+     *
+     * @return whether HikariCP's proxy was closed
+     */
+    private boolean reclaim(Lease lease) {
+        Connection proxy = lease.proxy;
+        try {
+            if (!proxy.getAutoCommit()) {
+                proxy.rollback();
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Could not roll back unclosed connection of lease {} in pool {} (closing it anyway): {}",
+                    lease.id(), pool, e.getMessage());
+        }
+        try {
+            proxy.close();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Could not return unclosed connection of lease {} to pool {}: {}", lease.id(), pool, e.getMessage());
+            return false;
+        }
     }
 
     private void scan() {
@@ -300,9 +329,14 @@ public final class LeaseTracker implements AutoCloseable {
 
     private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
                               SessionActivity activity) {
+        return report(lease, kind, heldNanos, holder, activity, false);
+    }
+
+    private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
+                              SessionActivity activity, boolean reclaimed) {
         return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName,
                 lease.borrowedAt(), Duration.ofNanos(heldNanos), site(lease), holder,
-                activity == null ? "" : activity.state(), activity == null ? "" : activity.query());
+                activity == null ? "" : activity.state(), activity == null ? "" : activity.query(), reclaimed);
     }
 
     private void publish(LeakReport report) {
