@@ -260,6 +260,13 @@ public final class LeaseTracker implements AutoCloseable {
     private boolean reclaim(Lease lease) {
         Connection proxy = lease.proxy;
         try {
+            // bounded: a server that stopped answering must not hold the leak tracker's thread (HikariCP
+            // restores its own network timeout when the connection comes back)
+            proxy.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, config.diagnosisTimeout().toMillis()));
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Could not bound the rollback of lease {} in pool {}: {}", lease.id(), pool, e.getMessage());
+        }
+        try {
             if (!proxy.getAutoCommit()) {
                 proxy.rollback();
             }
