@@ -9,6 +9,7 @@ import io.ampora.dbguard.check.GuardOptions;
 import io.ampora.dbguard.internal.CheckRunner;
 import io.ampora.dbguard.internal.ConnectionInfos;
 import io.ampora.dbguard.internal.SecretMasker;
+import io.ampora.dbguard.internal.SettingOrders;
 import io.ampora.dbguard.internal.UrlDataSource;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
@@ -411,7 +412,11 @@ public final class DbGuard {
         /**
          * Overrides a check's setting: {@code set("connection-headroom.warnPercent", "50")}. Values are
          * text in the setting's form ({@code 500ms}, {@code 5s}, {@code 512MB}, {@code 80}) or a value of
-         * its type; {@link #build()} parses and validates them.
+         * its type; {@link #build()} parses and validates them. A warn threshold and its fail threshold
+         * (a {@link io.ampora.dbguard.check.SettingOrder}) must stay in order: setting both the wrong way
+         * round ({@code warnAfter} 10s, {@code failAfter} 5s) fails the build; setting only one that
+         * crosses the other's default moves that default to it ({@code failAfter} 1s alone makes
+         * {@code warnAfter} 1s too, so the check FAILs from 1s).
          *
          * @param checkIdDotKey the check id and setting name joined by a dot
          * @param value         the value
@@ -708,6 +713,19 @@ public final class DbGuard {
                     resolved.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(key, setting.convert(e.getValue()));
                 } catch (IllegalArgumentException ex) {
                     throw new DbGuardConfigurationException("Setting '" + qualified + "': " + ex.getMessage(), ex);
+                }
+            }
+            // Warn/fail pairs: two explicit values in the wrong order are refused; one explicit value that
+            // crosses the other's default pulls that default along (see SettingOrder).
+            for (DatabaseCheck check : byId.values()) {
+                Map<String, Object> explicit = resolved.getOrDefault(check.id(), Map.of());
+                if (explicit.isEmpty() || check.settingOrders().isEmpty()) {
+                    continue;
+                }
+                try {
+                    resolved.put(check.id(), SettingOrders.resolve(check, explicit));
+                } catch (IllegalArgumentException ex) {
+                    throw new DbGuardConfigurationException(ex.getMessage(), ex);
                 }
             }
             return resolved;

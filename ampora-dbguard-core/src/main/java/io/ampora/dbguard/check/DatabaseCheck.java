@@ -51,6 +51,19 @@ public interface DatabaseCheck {
     }
 
     /**
+     * The pairs of {@link #settings()} that must stay in order (a warn threshold and its fail threshold),
+     * checked when the guard is built so that a configuration making WARN unreachable or inverting the
+     * two is refused up front. When both values of a pair are set and in the wrong order the build
+     * fails naming the check, both settings and values; when only one is set and it crosses the other's
+     * default, the other follows it (see {@link SettingOrder}).
+     *
+     * @return the ordered pairs; empty by default
+     */
+    default List<SettingOrder<?>> settingOrders() {
+        return List.of();
+    }
+
+    /**
      * Whether {@code verifyOrFail()} runs this check at startup. Checks that only matter to a running
      * service (slow queries, table bloat) return {@code false}.
      *

@@ -8,6 +8,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -71,6 +72,16 @@ public final class QueryLatencyCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(WARN_P95, FAIL_P95, WINDOW, MIN_SAMPLES);
+    }
+
+    /**
+     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
+     *
+     * @return the ordered pair
+     */
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return List.of(SettingOrder.higherIsWorse(WARN_P95, FAIL_P95));
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -88,6 +89,17 @@ public final class DiskUsageCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(WARN_FREE_PERCENT, FAIL_FREE_PERCENT, FAIL_FREE_BYTES, DATA_PATH, TOP);
+    }
+
+    /**
+     * The warn threshold must stay on the safe side of the fail threshold (less free space is worse, so
+     * warn must not be below fail); checked at build().
+     *
+     * @return the ordered pair
+     */
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return List.of(SettingOrder.lowerIsWorse(WARN_FREE_PERCENT, FAIL_FREE_PERCENT));
     }
 
     @Override

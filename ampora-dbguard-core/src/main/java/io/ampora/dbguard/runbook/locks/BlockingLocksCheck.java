@@ -8,6 +8,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.GuardOptions;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import java.sql.Array;
 import java.sql.PreparedStatement;
@@ -71,6 +72,16 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(WARN_AFTER, FAIL_AFTER);
+    }
+
+    /**
+     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
+     *
+     * @return the ordered pair
+     */
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return List.of(SettingOrder.higherIsWorse(WARN_AFTER, FAIL_AFTER));
     }
 
     @Override

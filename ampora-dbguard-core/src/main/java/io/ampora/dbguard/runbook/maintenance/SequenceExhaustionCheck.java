@@ -7,6 +7,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
@@ -62,6 +63,16 @@ public final class SequenceExhaustionCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(WARN_PERCENT, FAIL_PERCENT);
+    }
+
+    /**
+     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
+     *
+     * @return the ordered pair
+     */
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return List.of(SettingOrder.higherIsWorse(WARN_PERCENT, FAIL_PERCENT));
     }
 
     @Override

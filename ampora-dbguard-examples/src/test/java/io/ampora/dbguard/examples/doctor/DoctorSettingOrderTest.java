@@ -1,0 +1,42 @@
+package io.ampora.dbguard.examples.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.WithPostgres;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The doctor's --set goes through the builder, so a warn/fail pair in the wrong order is a usage error. */
+@WithPostgres
+class DoctorSettingOrderTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int doctor(String... args) {
+        return Doctor.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void refusesAWarnAfterAboveTheFailAfterWithExitTwoAndTheFix(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres",
+                "--set", "blocking-locks.warnAfter=10s", "--set", "blocking-locks.failAfter=5s");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("doctor: warnAfter (10s) must not be above failAfter (5s) for check"
+                + " blocking-locks: lower warnAfter or raise failAfter");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void acceptsALoneFailAfterBelowTheDefaultWarnAfter(TestDatabase db) {
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--check", "blocking-locks",
+                "--set", "blocking-locks.failAfter=1s");
+
+        assertThat(err.toString()).isEmpty();
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("blocking-locks");
+    }
+}
