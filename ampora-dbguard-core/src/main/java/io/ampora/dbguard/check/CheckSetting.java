@@ -137,6 +137,17 @@ public record CheckSetting<T>(String name, Type type, T defaultValue, String des
     }
 
     /**
+     * Writes a value of this setting the way a user would type it ({@code 5s}, {@code 512MB}, {@code 80}),
+     * so that a listing or a message can be pasted back into {@code --set}.
+     *
+     * @param value a value of this setting
+     * @return the text
+     */
+    public String display(T value) {
+        return SettingValues.display(type, value);
+    }
+
+    /**
      * Parses a value from text, or converts a Java value of the right type.
      *
      * @param value text in one of the forms {@link Type#allowed()} names, or a value of type {@code T}

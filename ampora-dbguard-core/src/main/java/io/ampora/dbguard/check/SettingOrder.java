@@ -1,6 +1,7 @@
 package io.ampora.dbguard.check;
 
-import java.time.Duration;
+import io.ampora.dbguard.internal.SettingValues;
+
 import java.util.EnumSet;
 import java.util.Objects;
 
@@ -131,38 +132,7 @@ public record SettingOrder<T extends Comparable<? super T>>(CheckSetting<T> warn
      * @return the text
      */
     public String display(Object value) {
-        return switch (warn.type()) {
-            case DURATION -> duration((Duration) value);
-            case SIZE -> size((Long) value);
-            case PERCENT -> {
-                double d = (Double) value;
-                yield d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
-            }
-            default -> String.valueOf(value);
-        };
-    }
-
-    private static String duration(Duration d) {
-        long ms = d.toMillis();
-        long[] factors = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
-        String[] units = {"d", "h", "m", "s"};
-        for (int i = 0; i < factors.length; i++) {
-            if (ms >= factors[i] && ms % factors[i] == 0) {
-                return ms / factors[i] + units[i];
-            }
-        }
-        return ms > 0 || d.isZero() ? ms + "ms" : d.toString();
-    }
-
-    private static String size(long bytes) {
-        String[] units = {"TB", "GB", "MB", "kB"};
-        for (int i = 0; i < units.length; i++) {
-            long f = 1L << (10 * (4 - i));
-            if (bytes >= f && bytes % f == 0) {
-                return (bytes / f) + units[i];
-            }
-        }
-        return bytes + " bytes";
+        return SettingValues.display(warn.type(), value);
     }
 
     @Override

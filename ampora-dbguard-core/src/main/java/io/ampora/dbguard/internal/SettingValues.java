@@ -161,4 +161,47 @@ public final class SettingValues {
         }
         return u == 0 ? bytes + " B" : String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
     }
+
+    /**
+     * Writes a value the way a user would type it, so that what is shown can be pasted back into
+     * {@code --set}: {@code 5s}, {@code 1500ms}, {@code 512MB}, {@code 80}.
+     *
+     * @param type  the setting's type
+     * @param value a value of that type
+     * @return the text
+     */
+    public static String display(io.ampora.dbguard.check.CheckSetting.Type type, Object value) {
+        return switch (type) {
+            case DURATION -> duration((Duration) value);
+            case SIZE -> size((Long) value);
+            case PERCENT -> {
+                double d = (Double) value;
+                yield d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+            }
+            default -> String.valueOf(value);
+        };
+    }
+
+    private static String duration(Duration d) {
+        long ms = d.toMillis();
+        long[] factors = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+        String[] units = {"d", "h", "m", "s"};
+        for (int i = 0; i < factors.length; i++) {
+            if (ms >= factors[i] && ms % factors[i] == 0) {
+                return ms / factors[i] + units[i];
+            }
+        }
+        return ms > 0 || d.isZero() ? ms + "ms" : d.toString();
+    }
+
+    private static String size(long bytes) {
+        String[] units = {"TB", "GB", "MB", "kB"};
+        for (int i = 0; i < units.length; i++) {
+            long f = 1L << (10 * (4 - i));
+            if (bytes >= f && bytes % f == 0) {
+                return (bytes / f) + units[i];
+            }
+        }
+        return String.valueOf(bytes);
+    }
 }

@@ -5,6 +5,7 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
@@ -342,13 +343,20 @@ public final class Doctor implements Callable<Integer> {
         }
     }
 
+    private static <T> String displayDefault(CheckSetting<T> setting) {
+        return setting.display(setting.defaultValue());
+    }
+
     private static void listChecks(PrintWriter out) {
         for (DatabaseCheck check : DbGuard.discoverChecks()) {
             out.printf("%-24s %s%n", check.id(), check.runbook().label());
             out.printf("%-24s %s%n", "", check.description());
             for (CheckSetting<?> s : check.settings()) {
                 out.printf("%-24s   --set %s.%s=<%s> (default %s): %s%n", "", check.id(), s.name(),
-                        s.type().allowed(), s.defaultValue(), s.description());
+                        s.type().allowed(), displayDefault(s), s.description());
+            }
+            for (SettingOrder<?> order : check.settingOrders()) {
+                out.printf("%-24s   %s%n", "", order);
             }
         }
         out.flush();

@@ -2,11 +2,15 @@ package io.ampora.dbguard.examples.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** The doctor's --set goes through the builder, so a warn/fail pair in the wrong order is a usage error. */
 @WithPostgres
@@ -38,5 +42,26 @@ class DoctorSettingOrderTest {
         assertThat(err.toString()).isEmpty();
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("blocking-locks");
+    }
+
+    @Test
+    void listChecksShowsEveryDefaultAsItIsTypedAndThePairsInOrder() {
+        int exit = doctor("--list-checks");
+
+        assertThat(exit).isZero();
+        String listing = out.toString();
+        assertThat(listing).contains("--set slow-queries.warnMean=<", "(default 100ms)", "(default 1s)")
+                .contains("warnAfter <= failAfter", "warnFreePercent >= failFreePercent")
+                .doesNotContain("(default PT");
+
+        // every default shown can be pasted back into --set
+        Matcher m = Pattern.compile("--set (\\S+)=<[^>]*> \\(default ([^)]*)\\)").matcher(listing);
+        int pasted = 0;
+        while (m.find()) {
+            DbGuard.builder().dataSource(new PGSimpleDataSource())
+                    .set(m.group(1), m.group(2)).build();
+            pasted++;
+        }
+        assertThat(pasted).isGreaterThan(30);
     }
 }
