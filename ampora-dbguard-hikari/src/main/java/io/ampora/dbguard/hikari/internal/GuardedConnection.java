@@ -1,5 +1,6 @@
 package io.ampora.dbguard.hikari.internal;
 
+import java.lang.ref.Reference;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -63,6 +64,10 @@ public final class GuardedConnection implements Connection {
             delegate.close();
         } finally {
             tracker.released(l);
+            // this wrapper must stay reachable until the lease is released: otherwise the JIT may treat it as
+            // dead after the last field read, and the tracker could see it unreachable with the proxy still
+            // open, a false "certain" leak
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -81,6 +86,7 @@ public final class GuardedConnection implements Connection {
             if (l != null) {
                 tracker.released(l);
             }
+            Reference.reachabilityFence(this);
         }
     }
 
