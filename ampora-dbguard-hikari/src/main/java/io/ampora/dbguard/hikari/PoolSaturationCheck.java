@@ -107,8 +107,10 @@ public final class PoolSaturationCheck implements DatabaseCheck {
         for (LeakReport r : reports.subList(Math.max(0, reports.size() - 3), reports.size())) {
             if (r.kind() == LeakReport.Kind.UNCLOSED) {
                 result.finding(Finding.builder("Connection leaked without close() (lease " + r.leaseId() + ", thread '"
-                                + r.thread() + "'), borrowed at " + (r.borrowSite().isEmpty() ? "(not sampled)" : r.borrowSite().get(0)) + ".")
+                                + r.thread() + "'), borrowed at " + (r.borrowSite().isEmpty() ? "(not sampled)" : r.borrowSite().get(0))
+                                + (r.reclaimed() ? "; it was rolled back and returned to the pool." : "; it never returns to the pool."))
                         .detail("leaseId", r.leaseId())
+                        .detail("reclaimed", r.reclaimed())
                         .detail("borrowSite", r.borrowSite().isEmpty() ? "" : LeakReport.frames(r.borrowSite()).strip())
                         .build());
             }

@@ -10,6 +10,7 @@ import io.ampora.dbguard.hikari.LeakReport;
 import io.ampora.dbguard.hikari.PoolExhaustedException;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -69,10 +70,27 @@ final class PoolScenarios {
                                     }
                                 }
                             }
+                        }),
+                new Simple("dropped-connection", RunbookSection.POOL_EXHAUSTED, "pool-saturation",
+                        "a retry path drops a connection inside a transaction that locked an order; the pool reclaims it", env -> {
+                            try (GuardedPool pool = GuardedPool.wrap(hikari(env, 2, 2_000), PoolGuardConfig.custom()
+                                    .leakThreshold(Duration.ofSeconds(30)).sampleEvery(1).reclaimUnclosed(true).build())) {
+                                long order = OrderRetry.lockAndDrop(pool);
+                                LeakReport dropped = awaitUnclosed(pool);
+                                env.note("leak detector: " + dropped.message().lines().findFirst().orElse(""));
+                                env.admin("SET lock_timeout = '2s'; UPDATE orders SET total_cents = total_cents WHERE id = " + order);
+                                env.note("another session updated order " + order + " right after: its lock was released");
+                                return guard(env, pool).build().report();
+                            }
                         }));
     }
 
     private static GuardedPool pool(DemoEnvironment env, int size, long connectionTimeoutMs) {
+        return GuardedPool.wrap(hikari(env, size, connectionTimeoutMs), PoolGuardConfig.custom()
+                .leakThreshold(Duration.ofMillis(300)).sampleEvery(1).build());
+    }
+
+    private static HikariDataSource hikari(DemoEnvironment env, int size, long connectionTimeoutMs) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("ampora-demo-pool");
         config.setJdbcUrl(env.jdbcUrl());
@@ -83,8 +101,7 @@ final class PoolScenarios {
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(0);
         config.setConnectionTimeout(connectionTimeoutMs);
-        return GuardedPool.wrap(new HikariDataSource(config), PoolGuardConfig.custom()
-                .leakThreshold(Duration.ofMillis(300)).sampleEvery(1).build());
+        return new HikariDataSource(config);
     }
 
     private static DbGuard.Builder guard(DemoEnvironment env, GuardedPool pool) {
@@ -102,6 +119,43 @@ final class PoolScenarios {
             Thread.sleep(50);
         }
         Thread.sleep(200);
+    }
+
+    /** Waits (collecting garbage, as the JVM would on its own sooner or later) for the dropped connection's report. */
+    private static LeakReport awaitUnclosed(GuardedPool pool) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            for (LeakReport r : pool.leakReports()) {
+                if (r.kind() == LeakReport.Kind.UNCLOSED) {
+                    return r;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the leak detector reported no dropped connection within 10s");
+            }
+            System.gc();
+            Thread.sleep(50);
+        }
+    }
+
+    /** Application code with the bug: on a retry it borrows again and drops the first connection, mid-transaction. */
+    static final class OrderRetry {
+
+        private OrderRetry() {
+        }
+
+        static long lockAndDrop(DataSource dataSource) throws SQLException {
+            // c is neither committed nor closed: the transaction and its row lock stay open until someone notices
+            Connection c = dataSource.getConnection();
+            try (Statement st = c.createStatement()) {
+                st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', true)");
+                try (ResultSet rs = st.executeQuery("UPDATE orders SET total_cents = total_cents + 1"
+                        + " WHERE id = (SELECT min(id) FROM orders) RETURNING id")) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }
     }
 
     /** Application code with the bug: the connection is returned to the caller and never closed. */

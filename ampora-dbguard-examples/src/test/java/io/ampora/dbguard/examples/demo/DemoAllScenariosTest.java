@@ -45,7 +45,12 @@ class DemoAllScenariosTest {
                 .contains("largest public.audit_event_archive")
                 .contains("leak detector: Connection held for").contains("Query: SELECT id, customer FROM orders ORDER BY id")
                 .contains("the waiting request failed: LEAK: 3 of 3 borrowed connections")
-                .contains("PoolScenarios$OrderExport.start(PoolScenarios.java:");
+                .contains("PoolScenarios$OrderExport.start(PoolScenarios.java:")
+                .contains("it was returned to the pool after rollback")
+                .contains("borrowed at io.ampora.dbguard.examples.demo.PoolScenarios$OrderRetry.lockAndDrop(PoolScenarios.java:")
+                .contains("; it was rolled back and returned to the pool.")
+                .contains("PoolScenarios$OrderRetry.lockAndDrop(PoolScenarios.java:")
+                .containsPattern("another session updated order \\d+ right after: its lock was released");
     }
 
     @Test
