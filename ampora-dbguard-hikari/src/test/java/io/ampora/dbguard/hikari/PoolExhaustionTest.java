@@ -177,8 +177,17 @@ class PoolExhaustionTest {
 
     @Test
     void exhaustionByShortBusyLeasesIsDiagnosedAsPoolUndersized(TestDatabase db) throws Exception {
-        // leases of 100ms against a 1s connectionTimeout: young, and 20 threads queue for longer than 1s
-        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 1000), PoolGuardConfig.custom().build())) {
+        // leases of 100ms against a 1s connectionTimeout: young, and 20 threads queue for longer than 1s. Which
+        // borrower times out is HikariCP's choice (its hand-off is not first come, first served), so every
+        // exhaustion of the run is collected, the workers' as well
+        List<PoolDiagnosis> seen = new CopyOnWriteArrayList<>();
+        try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 1000), PoolGuardConfig.custom()
+                .listener(new PoolListener() {
+                    @Override
+                    public void onExhausted(PoolDiagnosis diagnosis) {
+                        seen.add(diagnosis);
+                    }
+                }).build())) {
             long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             List<Thread> workers = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -187,21 +196,21 @@ class PoolExhaustionTest {
                         try (Connection c = pool.getConnection()) {
                             Thread.sleep(100);
                         } catch (Exception e) {
-                            // the workers themselves may time out too
+                            // the workers time out too: their diagnoses are collected by the listener
                         }
                     }
                 });
                 t.start();
                 workers.add(t);
             }
-            Thread.sleep(300);
-            PoolExhaustedException e = catchThrowableOfType(PoolExhaustedException.class, pool::getConnection);
             for (Thread t : workers) {
                 t.join();
             }
 
-            assertThat(e.diagnosis().cause()).isEqualTo(ExhaustionCause.POOL_UNDERSIZED);
-            assertThat(e.diagnosis().summary()).contains("are in short use");
+            assertThat(seen).isNotEmpty().allSatisfy(d -> {
+                assertThat(d.cause()).isEqualTo(ExhaustionCause.POOL_UNDERSIZED);
+                assertThat(d.summary()).contains("are in short use");
+            });
         }
     }
 }
