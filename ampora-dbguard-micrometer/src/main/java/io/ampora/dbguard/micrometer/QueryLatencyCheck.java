@@ -74,11 +74,6 @@ public final class QueryLatencyCheck implements DatabaseCheck {
         return List.of(WARN_P95, FAIL_P95, WINDOW, MIN_SAMPLES);
     }
 
-    /**
-     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
-     *
-     * @return the ordered pair
-     */
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.higherIsWorse(WARN_P95, FAIL_P95));

@@ -59,11 +59,6 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
         return List.of(WARN_PERCENT, FAIL_PERCENT);
     }
 
-    /**
-     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
-     *
-     * @return the ordered pair
-     */
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.higherIsWorse(WARN_PERCENT, FAIL_PERCENT));

@@ -68,11 +68,6 @@ public final class SlowQueriesCheck implements DatabaseCheck {
         return List.of(WARN_MEAN, FAIL_MEAN, MIN_CALLS, TOP);
     }
 
-    /**
-     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
-     *
-     * @return the ordered pair
-     */
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.higherIsWorse(WARN_MEAN, FAIL_MEAN));

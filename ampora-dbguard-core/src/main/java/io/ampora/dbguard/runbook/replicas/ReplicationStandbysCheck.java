@@ -58,11 +58,6 @@ public final class ReplicationStandbysCheck implements DatabaseCheck {
         return List.of(WARN_AFTER, FAIL_AFTER);
     }
 
-    /**
-     * The warn threshold must stay on the safe side of the fail threshold (warn must not be above fail); checked at build().
-     *
-     * @return the ordered pair
-     */
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.higherIsWorse(WARN_AFTER, FAIL_AFTER));
