@@ -24,12 +24,7 @@ class GuardedPoolLeakTest {
     private final List<LeakReport> events = new CopyOnWriteArrayList<>();
 
     private PoolGuardConfig.Builder config() {
-        return PoolGuardConfig.custom().leakThreshold(Duration.ofMillis(300)).sampleEvery(1).listener(new PoolListener() {
-            @Override
-            public void onLeak(LeakReport report) {
-                events.add(report);
-            }
-        });
+        return PoolGuardConfig.custom().leakThreshold(Duration.ofMillis(300)).sampleEvery(1).listener(Pools.leaksInto(events));
     }
 
     private List<LeakReport> events(LeakReport.Kind kind) {

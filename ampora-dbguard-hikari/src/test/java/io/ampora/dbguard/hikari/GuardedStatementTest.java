@@ -41,12 +41,7 @@ class GuardedStatementTest {
     private final List<LeakReport> events = new CopyOnWriteArrayList<>();
 
     private PoolGuardConfig.Builder config() {
-        return PoolGuardConfig.custom().leakThreshold(Duration.ofMinutes(5)).sampleEvery(1).listener(new PoolListener() {
-            @Override
-            public void onLeak(LeakReport report) {
-                events.add(report);
-            }
-        });
+        return PoolGuardConfig.custom().leakThreshold(Duration.ofMinutes(5)).sampleEvery(1).listener(Pools.leaksInto(events));
     }
 
     private List<LeakReport> events(LeakReport.Kind kind) {

@@ -26,12 +26,7 @@ class LeaseClockTest {
 
     private PoolGuardConfig unsampled() {
         return PoolGuardConfig.custom().leakThreshold(THRESHOLD).sampleEvery(Integer.MAX_VALUE).hotPercent(100)
-                .listener(new PoolListener() {
-                    @Override
-                    public void onLeak(LeakReport report) {
-                        events.add(report);
-                    }
-                }).build();
+                .listener(Pools.leaksInto(events)).build();
     }
 
     @Test

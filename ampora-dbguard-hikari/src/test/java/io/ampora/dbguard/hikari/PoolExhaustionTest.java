@@ -22,12 +22,7 @@ class PoolExhaustionTest {
     void exhaustionByPgSleepHoldersIsDiagnosedAsLongRunningQueriesWithTheQuery(TestDatabase db) throws Exception {
         List<PoolDiagnosis> seen = new CopyOnWriteArrayList<>();
         try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 2, 700), PoolGuardConfig.custom()
-                .listener(new PoolListener() {
-                    @Override
-                    public void onExhausted(PoolDiagnosis diagnosis) {
-                        seen.add(diagnosis);
-                    }
-                }).build())) {
+                .listener(Pools.exhaustionsInto(seen)).build())) {
             List<Thread> sleepers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 Thread t = new Thread(() -> {
@@ -182,12 +177,7 @@ class PoolExhaustionTest {
         // exhaustion of the run is collected, the workers' as well
         List<PoolDiagnosis> seen = new CopyOnWriteArrayList<>();
         try (GuardedPool pool = GuardedPool.wrap(Pools.hikari(db, 1, 1000), PoolGuardConfig.custom()
-                .listener(new PoolListener() {
-                    @Override
-                    public void onExhausted(PoolDiagnosis diagnosis) {
-                        seen.add(diagnosis);
-                    }
-                }).build())) {
+                .listener(Pools.exhaustionsInto(seen)).build())) {
             long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             List<Thread> workers = new ArrayList<>();
             for (int i = 0; i < 20; i++) {

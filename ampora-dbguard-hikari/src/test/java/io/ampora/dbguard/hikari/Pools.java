@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.testing.TestDatabase;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -43,5 +44,25 @@ final class Pools {
             Thread.sleep(20);
         }
         return condition.getAsBoolean();
+    }
+
+    /** @return a listener that adds every leak report to {@code into} */
+    static PoolListener leaksInto(List<LeakReport> into) {
+        return new PoolListener() {
+            @Override
+            public void onLeak(LeakReport report) {
+                into.add(report);
+            }
+        };
+    }
+
+    /** @return a listener that adds every exhaustion diagnosis to {@code into} */
+    static PoolListener exhaustionsInto(List<PoolDiagnosis> into) {
+        return new PoolListener() {
+            @Override
+            public void onExhausted(PoolDiagnosis diagnosis) {
+                into.add(diagnosis);
+            }
+        };
     }
 }
