@@ -21,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.core.BaseConnection;
@@ -46,8 +45,7 @@ class PgBouncerTransactionModeTest {
     @Test
     void bindingIsolatesTenantsAndLeavesNothingBehindThroughPgBouncerInTransactionMode(TestDatabase db)
             throws Exception {
-        Assumptions.assumeTrue(PgBouncer.binary().isPresent(),
-                "pgbouncer is not installed: apt-get update && apt-get install -y pgbouncer");
+        PgBouncer.assumeInstalled();
         List<String> tenants = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString(),
                 UUID.randomUUID().toString(), UUID.randomUUID().toString());
         Set<Integer> serverPids = ConcurrentHashMap.newKeySet();
@@ -130,8 +128,7 @@ class PgBouncerTransactionModeTest {
     @Test
     void sessionLevelSettingLeaksToAnotherClientThroughPgBouncerWhichIsWhyBindingIsTransactionLocal(TestDatabase db)
             throws Exception {
-        Assumptions.assumeTrue(PgBouncer.binary().isPresent(),
-                "pgbouncer is not installed: apt-get update && apt-get install -y pgbouncer");
+        PgBouncer.assumeInstalled();
         try (PgBouncer bouncer = PgBouncer.start(db.server().port(), db.name(), RlsSchema.appRole(db), 1)) {
             PGSimpleDataSource viaBouncer = new PGSimpleDataSource();
             viaBouncer.setServerNames(new String[] {"127.0.0.1"});
