@@ -9,6 +9,8 @@ import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
+import io.ampora.dbguard.micrometer.QueryMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.report.JsonReportRenderer;
@@ -349,16 +351,36 @@ public final class Doctor implements Callable<Integer> {
 
     private static void listChecks(PrintWriter out) {
         for (DatabaseCheck check : DbGuard.discoverChecks()) {
-            out.printf("%-24s %s%n", check.id(), check.runbook().label());
-            out.printf("%-24s %s%n", "", check.description());
-            for (CheckSetting<?> s : check.settings()) {
-                out.printf("%-24s   --set %s.%s=<%s> (default %s): %s%n", "", check.id(), s.name(),
-                        s.type().allowed(), displayDefault(s), s.description());
-            }
-            for (SettingOrder<?> order : check.settingOrders()) {
-                out.printf("%-24s   %s%n", "", order);
-            }
+            listCheck(out, check, "");
         }
+        // The module checks: the doctor adds them with --flyway-locations and --instances; an application adds
+        // them through FlywayGuard, GuardedPool and QueryMetrics.
+        FlywayGuard.custom().locations("classpath:db/migration").build().checks()
+                .forEach(check -> listCheck(out, check, "  [FlywayGuard; doctor: --flyway-locations]"));
+        HikariConfig lazy = new HikariConfig();
+        lazy.setPoolName("doctor-list-checks");
+        lazy.setJdbcUrl("jdbc:postgresql://localhost/list-checks");
+        lazy.setMinimumIdle(0);
+        lazy.setInitializationFailTimeout(-1);
+        GuardedPool pool = GuardedPool.wrap(new HikariDataSource(lazy));
+        try {
+            pool.checks().forEach(check -> listCheck(out, check, "  [GuardedPool; doctor: --instances]"));
+        } finally {
+            pool.close();
+        }
+        listCheck(out, QueryMetrics.of(new SimpleMeterRegistry()).latencyCheck(), "  [QueryMetrics]");
         out.flush();
+    }
+
+    private static void listCheck(PrintWriter out, DatabaseCheck check, String addedBy) {
+        out.printf("%-24s %s%s%n", check.id(), check.runbook().label(), addedBy);
+        out.printf("%-24s %s%n", "", check.description());
+        for (CheckSetting<?> s : check.settings()) {
+            out.printf("%-24s   --set %s.%s=<%s> (default %s): %s%n", "", check.id(), s.name(),
+                    s.type().allowed(), displayDefault(s), s.description());
+        }
+        for (SettingOrder<?> order : check.settingOrders()) {
+            out.printf("%-24s   %s%n", "", order);
+        }
     }
 }

@@ -7,6 +7,9 @@ import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.ampora.dbguard.check.DatabaseCheck;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -54,10 +57,15 @@ class DoctorSettingOrderTest {
                 .contains("warnAfter <= failAfter", "warnFreePercent >= failFreePercent")
                 .doesNotContain("(default PT");
 
-        // every default shown can be pasted back into --set
+        // every default shown can be pasted back into --set (the module checks' ones with their module, below)
+        Set<String> discovered = DbGuard.discoverChecks().stream()
+                .map(DatabaseCheck::id).collect(Collectors.toSet());
         Matcher m = Pattern.compile("--set (\\S+)=<[^>]*> \\(default ([^)]*)\\)").matcher(listing);
         int pasted = 0;
         while (m.find()) {
+            if (!discovered.contains(m.group(1).substring(0, m.group(1).indexOf('.')))) {
+                continue;
+            }
             DbGuard.builder().dataSource(new PGSimpleDataSource())
                     .set(m.group(1), m.group(2)).build();
             pasted++;
