@@ -65,6 +65,7 @@ class ReadinessFlipsWhenDatabaseStopsTest {
             assertThat(connectivity.get("status").asText()).isEqualTo("DOWN");
             assertThat(connectivity.get("data").get("checkStatus").asText()).isEqualTo("FAIL");
             assertThat(connectivity.get("data").get("cause").asText())
+                    .as("connectivity while the server stops: %s", connectivity)
                     .isIn("CONNECTION_REFUSED", "SERVER_STARTING_OR_RECOVERING");
             assertThat(connectivity.get("data").get("remediation").asText()).isNotBlank();
             assertThat(connectivity.get("data").get("driverMessage").asText()).isNotBlank();

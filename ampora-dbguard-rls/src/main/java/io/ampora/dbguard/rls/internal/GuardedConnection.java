@@ -8,6 +8,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -85,6 +86,9 @@ final class GuardedConnection implements InvocationHandler {
         switch (name) {
             case "createStatement", "prepareStatement", "prepareCall" -> {
                 return TenantBinding.guard(this, (Statement) result);
+            }
+            case "getMetaData" -> {
+                return GuardedReachable.metaData(this, (DatabaseMetaData) result);
             }
             case "commit", "rollback", "close", "setAutoCommit" -> {
                 if (!(name.equals("rollback") && args != null && args.length == 1)) {

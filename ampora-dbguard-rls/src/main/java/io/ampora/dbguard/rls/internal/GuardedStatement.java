@@ -41,10 +41,9 @@ final class GuardedStatement implements InvocationHandler {
             default:
                 break;
         }
-        if (name.startsWith("execute")) {
-            return connection.runGuarded(() -> call(method, args));
-        }
-        return call(method, args);
+        Object result = name.startsWith("execute") ? connection.runGuarded(() -> call(method, args)) : call(method, args);
+        // executeQuery, getResultSet, getGeneratedKeys: their getStatement() must lead back here, not to the driver.
+        return GuardedReachable.wrapResult(connection, result, (Statement) self);
     }
 
     private Object call(Method method, Object[] args) throws Throwable {
