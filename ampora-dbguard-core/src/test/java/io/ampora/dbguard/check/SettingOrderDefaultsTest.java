@@ -41,6 +41,7 @@ class SettingOrderDefaultsTest {
                 Map.entry("idle-in-transaction", "warnAfter <= failAfter"),
                 Map.entry("long-transactions", "warnAfter <= failAfter"),
                 Map.entry("prepared-transactions", "warnAfter <= failAfter"),
+                Map.entry("replication-slots", "warnAfter <= failAfter"),
                 Map.entry("replica-lag", "warnAfter <= failAfter"),
                 Map.entry("replication-standbys", "warnAfter <= failAfter"),
                 Map.entry("sequence-exhaustion", "warnPercent <= failPercent"),
