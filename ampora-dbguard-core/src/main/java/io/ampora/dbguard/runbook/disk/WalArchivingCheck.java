@@ -132,7 +132,7 @@ public final class WalArchivingCheck implements DatabaseCheck {
         }
     }
 
-    private static Ready ready(Connection connection, String role) throws SQLException {
+    static Ready ready(Connection connection, String role) throws SQLException {
         try (Statement st = connection.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT pg_catalog.has_function_privilege("
                     + "'pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')")) {

@@ -11,8 +11,11 @@ import io.ampora.dbguard.testing.WithPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Real slots on a server with wal_level=logical; every slot a test creates is dropped after it. */
-@WithPostgres(settings = "wal_level=logical")
+/**
+ * Real slots on a server with wal_level=logical; every slot a test creates is dropped after it. max_wal_size
+ * is at its minimum (two segments) so that a slot can make WAL exceed it with a few switched segments.
+ */
+@WithPostgres(settings = {"wal_level=logical", "max_wal_size=32MB", "min_wal_size=32MB"})
 class ReplicationSlotsCheckTest {
 
     private static final long MB = 1024 * 1024;
@@ -34,11 +37,11 @@ class ReplicationSlotsCheckTest {
         assertThat(result.status()).isEqualTo(CheckStatus.FAIL);
         Finding f = Checks.withDetail(result, "slot", "decommissioned_standby").get(0);
         assertThat(f.details()).containsEntry("slotType", "physical").containsEntry("active", false)
-                .containsEntry("walStatus", "reserved")
+                .containsEntry("walStatus", "extended") // beyond max_wal_size (32MB), kept only by the slot
                 .containsEntry("drop", "SELECT pg_drop_replication_slot('decommissioned_standby')");
         assertThat((Long) f.details().get("retainedBytes")).isGreaterThan(2 * MB);
         assertThat(f.message()).startsWith("The physical slot 'decommissioned_standby' retains ")
-                .contains("MB of WAL (wal_status reserved)", "no consumer is connected",
+                .contains("MB of WAL (wal_status extended)", "no consumer is connected",
                         "max_slot_wal_keep_size is -1: nothing bounds the WAL a slot keeps");
         if (db.server().majorVersion() >= 17) {
             assertThat((String) f.details().get("inactiveFor")).isNotBlank();
@@ -53,6 +56,28 @@ class ReplicationSlotsCheckTest {
         db.execute((String) f.details().get("drop"));
         assertThat(Checks.run(db.dataSource(), new ReplicationSlotsCheck()).summary())
                 .isEqualTo("No replication slot: none retains WAL.");
+    }
+
+    @Test
+    void diskUsageAttributesTheWalToTheSlotInsteadOfAdvisingABiggerVolume(TestDatabase db) throws Exception {
+        db.execute("SELECT pg_create_physical_replication_slot('decommissioned_standby', true)");
+        generateWal(db, 4);
+        db.execute("CHECKPOINT");
+
+        CheckResult result = Checks.run(db.dataSource(), new DiskUsageCheck(() -> new DiskSpace(5 * MB, 100 * MB)));
+
+        assertThat(result.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(Checks.withDetail(result, "walRetainedBy", "slot 'decommissioned_standby'")).singleElement()
+                .satisfies(f -> {
+                    assertThat((Long) f.details().get("bytes")).isGreaterThan(3 * 16 * MB);
+                    assertThat(f.message()).contains("no consumer is connected",
+                            "SELECT pg_drop_replication_slot('decommissioned_standby')");
+                });
+        assertThat(result.summary()).contains("(retained by slot 'decommissioned_standby' ");
+        assertThat(result.remediation()).startsWith("WAL is the largest (")
+                .contains("because something keeps it", "SELECT pg_drop_replication_slot('decommissioned_standby')",
+                        "a bigger volume only delays the outage")
+                .doesNotContain("bump the WAL volume");
     }
 
     @Test

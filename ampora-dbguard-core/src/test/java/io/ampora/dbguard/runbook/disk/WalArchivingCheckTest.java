@@ -45,6 +45,13 @@ class WalArchivingCheckTest {
                     .contains("WAL cannot be recycled", "backups / point-in-time recovery from the archive are behind");
             assertThat(result.remediation()).contains("Repair archive_command", lastFailed);
 
+            // disk-usage names the archiver as what keeps the WAL
+            CheckResult disk = Checks.run(db.dataSource(), new DiskUsageCheck());
+            assertThat(Checks.withDetail(disk, "walRetainedBy", "the WAL archiver")).singleElement()
+                    .satisfies(d -> assertThat(d.message()).contains("The WAL archiver has been failing on " + lastFailed,
+                            "Repair archive_command"));
+            assertThat(disk.summary()).contains("(retained by the WAL archiver ");
+
             // a role without pg_monitor still sees the failure, and is told what it cannot count
             db.createRole("archiver_reader", "reader-pw", "");
             CheckResult hidden = Checks.run(db.dataSource("archiver_reader", "reader-pw"), new WalArchivingCheck());
