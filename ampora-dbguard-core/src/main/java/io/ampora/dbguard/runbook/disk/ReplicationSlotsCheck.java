@@ -85,7 +85,7 @@ public final class ReplicationSlotsCheck implements DatabaseCheck {
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         if (context.facts().settingAsLong("max_replication_slots", 10) == 0) {
-            return CheckResult.skip(this, "max_replication_slots is 0 on this server: it cannot have replication slots.");
+            return CheckResult.skip(this, "max_replication_slots is 0 on this server: replication slots are not enabled.");
         }
         List<Slot> slots = read(context.connection());
         if (slots.isEmpty()) {

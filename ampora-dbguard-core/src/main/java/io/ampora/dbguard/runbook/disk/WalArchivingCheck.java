@@ -120,7 +120,7 @@ public final class WalArchivingCheck implements DatabaseCheck {
             String mode = rs.getString("archive_mode");
             String skip = null;
             if ("off".equals(mode)) {
-                skip = "archive_mode is off: WAL is not archived, so no archiver can hold it back (point-in-time"
+                skip = "archive_mode is off: WAL archiving is not enabled, so no archiver can hold WAL back (point-in-time"
                         + " recovery relies on another mechanism, if any).";
             } else if (rs.getBoolean("in_recovery") && !"always".equals(mode)) {
                 skip = "This server is a standby with archive_mode = " + mode + ": only the primary archives (use"

@@ -67,8 +67,8 @@ public final class PreparedTransactionsCheck implements DatabaseCheck {
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         if (!PreparedTransactions.enabled(context)) {
-            return CheckResult.skip(this, "max_prepared_transactions is 0 on this server: it cannot hold prepared"
-                    + " transactions, so none can be left behind.");
+            return CheckResult.skip(this, "max_prepared_transactions is 0 on this server: two-phase commit is not"
+                    + " enabled, so it cannot hold prepared transactions and none can be left behind.");
         }
         Duration warnAfter = context.setting(WARN_AFTER);
         Duration failAfter = context.setting(FAIL_AFTER);

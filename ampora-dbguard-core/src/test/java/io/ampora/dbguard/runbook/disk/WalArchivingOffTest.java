@@ -20,6 +20,6 @@ class WalArchivingOffTest {
         CheckResult result = Checks.run(db.dataSource(), new WalArchivingCheck());
 
         assertThat(result.status()).isEqualTo(CheckStatus.SKIP);
-        assertThat(result.summary()).startsWith("archive_mode is off: WAL is not archived");
+        assertThat(result.summary()).startsWith("archive_mode is off: WAL archiving is not enabled");
     }
 }
