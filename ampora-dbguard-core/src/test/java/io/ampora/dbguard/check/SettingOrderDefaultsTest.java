@@ -40,6 +40,8 @@ class SettingOrderDefaultsTest {
                 Map.entry("disk-usage", "warnFreePercent >= failFreePercent"),
                 Map.entry("idle-in-transaction", "warnAfter <= failAfter"),
                 Map.entry("long-transactions", "warnAfter <= failAfter"),
+                Map.entry("prepared-transactions", "warnAfter <= failAfter"),
+                Map.entry("replication-slots", "warnAfter <= failAfter"),
                 Map.entry("replica-lag", "warnAfter <= failAfter"),
                 Map.entry("replication-standbys", "warnAfter <= failAfter"),
                 Map.entry("sequence-exhaustion", "warnPercent <= failPercent"),

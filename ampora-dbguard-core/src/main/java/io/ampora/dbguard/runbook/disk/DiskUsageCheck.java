@@ -108,15 +108,23 @@ public final class DiskUsageCheck implements DatabaseCheck {
         long databaseBytes = databaseSize(connection);
         List<Relation> largest = largest(connection, context.setting(TOP));
         Optional<Long> walBytes = walSize(connection);
+        // max_wal_size is in MB; WAL up to it is normal (min_wal_size is preallocated), beyond it something holds it
+        long maxWalBytes = context.facts().settingAsLong("max_wal_size", 1024) * 1024 * 1024;
+        List<WalRetention.Cause> causes = WalRetention.read(context, maxWalBytes);
 
         CheckResult.Builder result = CheckResult.builder(this);
         for (Relation r : largest) {
             result.finding(r.finding());
         }
+        causes.forEach(c -> result.finding(c.finding()));
         String wal = walBytes.map(b -> "WAL " + pretty(b)).orElse("WAL size unknown: " + context.facts().currentUser()
                 + " may not run pg_ls_waldir() (GRANT pg_monitor TO " + context.facts().currentUser() + ")");
         walBytes.ifPresent(b -> result.finding(Finding.builder("pg_wal holds " + pretty(b) + ".")
                 .detail("relation", "pg_wal").detail("bytes", b).build()));
+        if (!causes.isEmpty()) {
+            wal += " (retained by " + causes.stream().map(c -> c.holder() + (c.bytes() == null ? ""
+                    : " " + pretty(c.bytes()))).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        }
         String sizes = "Database " + context.facts().database() + " is " + pretty(databaseBytes)
                 + (largest.isEmpty() ? "" : "; largest " + largest.get(0).name + " " + pretty(largest.get(0).bytes))
                 + "; " + wal + ".";
@@ -146,9 +154,7 @@ public final class DiskUsageCheck implements DatabaseCheck {
                 .detail("freePercent", Math.round(free * 10) / 10.0)
                 .build());
         if (status != CheckStatus.PASS) {
-            // max_wal_size is in MB; WAL up to it is normal (min_wal_size is preallocated), beyond it something holds it
-            long maxWalBytes = context.facts().settingAsLong("max_wal_size", 1024) * 1024 * 1024;
-            result.remediation(remediation(largest, walBytes, maxWalBytes));
+            result.remediation(remediation(largest, walBytes, maxWalBytes, causes));
         }
         return result.build();
     }
@@ -161,14 +167,19 @@ public final class DiskUsageCheck implements DatabaseCheck {
         return path.isBlank() ? Optional.empty() : Optional.of(DiskSpaceProvider.forPath(Path.of(path)));
     }
 
-    static String remediation(List<Relation> largest, Optional<Long> walBytes, long maxWalBytes) {
+    static String remediation(List<Relation> largest, Optional<Long> walBytes, long maxWalBytes,
+                              List<WalRetention.Cause> causes) {
         Relation top = largest.isEmpty() ? null : largest.get(0);
         if (walBytes.isPresent() && walBytes.get() > maxWalBytes && (top == null || walBytes.get() > top.bytes)) {
-            return "WAL is the largest (" + pretty(walBytes.get()) + ", above max_wal_size " + pretty(maxWalBytes)
-                    + "): bump the WAL volume size. Also look for what"
-                    + " keeps WAL: an inactive replication slot (SELECT slot_name, active, wal_status FROM"
-                    + " pg_replication_slots), a failing archive_command (SELECT * FROM pg_stat_archiver), or a"
-                    + " max_wal_size set too high.";
+            String head = "WAL is the largest (" + pretty(walBytes.get()) + ", above max_wal_size " + pretty(maxWalBytes) + ")";
+            if (!causes.isEmpty()) {
+                return head + " because something keeps it: " + causes.stream().map(c -> c.what() + " " + c.fix())
+                        .collect(java.util.stream.Collectors.joining(" ")) + " Fix that rather than growing the WAL"
+                        + " volume: a bigger volume only delays the outage.";
+            }
+            return head + " and nothing retains it (no replication slot behind, the archiver is not failing): bump the"
+                    + " WAL volume size, or lower max_wal_size / wal_keep_size if they are set higher than the volume"
+                    + " allows.";
         }
         if (top == null) {
             return "Grow the volume, or find what else fills it (logs, temporary files: pg_ls_tmpdir()).";

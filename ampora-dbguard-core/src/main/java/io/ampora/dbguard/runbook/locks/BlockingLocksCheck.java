@@ -87,7 +87,9 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         }
         Duration warnAfter = context.setting(WARN_AFTER);
         Duration failAfter = context.setting(FAIL_AFTER);
-        List<Blocker> blockers = rootBlockers(sessions);
+        List<PreparedTransactions.Prepared> prepared = sessions.containsKey(0) || sessions.values().stream()
+                .anyMatch(s -> s.blockedBy().contains(0)) ? PreparedTransactions.read(context) : List.of();
+        List<Blocker> blockers = rootBlockers(sessions, prepared);
         blockers.sort(Comparator.comparingDouble(Blocker::longestWaitOrZero).reversed());
 
         long waiting = sessions.values().stream().filter(Session::isWaiting).count();
@@ -150,7 +152,8 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     }
 
     /** Root blockers: sessions that block others and wait for nothing; all blockers if they only block each other. */
-    private static List<Blocker> rootBlockers(Map<Integer, Session> sessions) {
+    private static List<Blocker> rootBlockers(Map<Integer, Session> sessions,
+                                              List<PreparedTransactions.Prepared> prepared) {
         Map<Integer, Set<Integer>> waitersOf = new TreeMap<>();
         for (Session s : sessions.values()) {
             for (int blocker : s.blockedBy()) {
@@ -177,9 +180,18 @@ public final class BlockingLocksCheck implements DatabaseCheck {
             }
             Session self = sessions.getOrDefault(root, Session.unseen(root));
             List<Session> direct = waitersOf.get(root).stream().map(sessions::get).toList();
-            blockers.add(new Blocker(self, direct, behind));
+            blockers.add(new Blocker(self, direct, behind, root == 0 ? preparedBlocking(prepared, direct) : List.of()));
         }
         return blockers;
+    }
+
+    /** The prepared transactions the waiters of pid 0 wait on: those whose locks they wait for, else all. */
+    private static List<PreparedTransactions.Prepared> preparedBlocking(List<PreparedTransactions.Prepared> prepared,
+                                                                        List<Session> direct) {
+        Set<Integer> waiters = direct.stream().map(Session::pid).collect(Collectors.toSet());
+        List<PreparedTransactions.Prepared> matched = prepared.stream()
+                .filter(p -> p.waitingPids().stream().anyMatch(waiters::contains)).toList();
+        return matched.isEmpty() ? prepared : matched;
     }
 
     private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
@@ -229,7 +241,8 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     }
 
     /** A root blocker and the sessions behind it. */
-    private record Blocker(Session self, List<Session> direct, List<Session> behind) {
+    private record Blocker(Session self, List<Session> direct, List<Session> behind,
+                           List<PreparedTransactions.Prepared> prepared) {
 
         Double longestWait() {
             return behind.stream().map(Session::waitSeconds).filter(w -> w != null).max(Double::compare).orElse(null);
@@ -262,8 +275,11 @@ public final class BlockingLocksCheck implements DatabaseCheck {
 
         String action(GuardOptions options) {
             if (self.pid() == 0) {
-                return "A prepared transaction blocks: find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or"
-                        + " ROLLBACK PREPARED it.";
+                if (prepared.isEmpty()) {
+                    return "A prepared transaction blocks: find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or"
+                            + " ROLLBACK PREPARED it in its database.";
+                }
+                return prepared.stream().map(p -> p.describe() + ": " + p.action()).collect(Collectors.joining("\n"));
             }
             return Sessions.describe(self.pid(), self.applicationName(), self.user()) + ": "
                     + Sessions.action(self.pid(), self.applicationName(), options);
@@ -275,9 +291,23 @@ public final class BlockingLocksCheck implements DatabaseCheck {
             Double longest = longestWait();
             String waited = longest == null ? "" : ", the longest for " + Sessions.age(longest);
             StringBuilder message = new StringBuilder();
-            if (self.pid() == 0) {
+            if (self.pid() == 0 && prepared.isEmpty()) {
                 message.append("A prepared transaction ").append(holds()).append("; ").append(waiters).append(waited)
-                        .append(". Find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or ROLLBACK PREPARED it.");
+                        .append(". Find it in pg_catalog.pg_prepared_xacts and COMMIT PREPARED or ROLLBACK PREPARED it"
+                                + " in its database.");
+            } else if (self.pid() == 0) {
+                PreparedTransactions.Prepared p = prepared.get(0);
+                message.append("The ").append(p.describe()).append(" holds ").append(holds());
+                if (p.lockedObjects() != null && !holds().contains(p.lockedObjects())) {
+                    message.append(" and locks on ").append(p.lockedObjects());
+                }
+                message.append("; ").append(waiters).append(waited).append('.');
+                if (prepared.size() > 1) {
+                    message.append(" ").append(prepared.size() - 1).append(" other prepared transactions may be involved: ")
+                            .append(prepared.stream().skip(1).map(PreparedTransactions.Prepared::gidLiteral)
+                                    .collect(Collectors.joining(", "))).append('.');
+                }
+                message.append(' ').append(p.action());
             } else {
                 message.append(Sessions.describe(self.pid(), self.applicationName(), self.user()));
                 if (self.transactionSeconds() != null) {
@@ -314,6 +344,15 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                     .detail("longestWait", longest == null ? "unknown" : Sessions.age(longest))
                     .detail("waiterQuery", waiter.hidden() ? "<insufficient privilege>" : waiter.query())
                     .detail("applicationSession", self.pid() != 0 && Sessions.isApplication(self.applicationName(), options));
+            if (self.pid() == 0 && !prepared.isEmpty()) {
+                PreparedTransactions.Prepared p = prepared.get(0);
+                f.detail("gid", p.gid())
+                        .detail("owner", p.owner())
+                        .detail("database", p.database())
+                        .detail("preparedAge", Sessions.age(p.preparedSeconds()))
+                        .detail("rollback", p.rollback())
+                        .detail("commit", p.commit());
+            }
             if (self.pid() != 0 && !Sessions.isApplication(self.applicationName(), options)) {
                 f.detail("terminate", Sessions.terminate(self.pid()));
             }

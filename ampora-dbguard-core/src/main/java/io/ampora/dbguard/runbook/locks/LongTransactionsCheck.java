@@ -87,11 +87,29 @@ public final class LongTransactionsCheck implements DatabaseCheck {
                 }
             }
         }
+        // A prepared transaction holds the horizon like an open one, with no session to show for it.
+        List<PreparedTransactions.Prepared> prepared = PreparedTransactions.enabled(context)
+                ? PreparedTransactions.read(context).stream()
+                        .filter(p -> p.preparedSeconds() * 1000 > warnAfter.toMillis()).toList()
+                : List.of();
+        for (PreparedTransactions.Prepared p : prepared) {
+            result.atLeast(p.preparedSeconds() * 1000 > failAfter.toMillis() ? CheckStatus.FAIL : CheckStatus.WARN)
+                    .finding(p.details(Finding.builder("The " + p.describe() + " holds back vacuum by " + p.xidAge()
+                            + (p.xidAge() == 1 ? " transaction" : " transactions") + " like an open transaction (see"
+                            + " prepared-transactions). " + p.action())).build());
+            actions.add(p.describe() + ": " + p.rollback() + "; in database " + p.databaseIdent() + ".");
+        }
         if (!hidden.isEmpty()) {
             result.atLeast(CheckStatus.UNKNOWN)
                     .finding(OpenTransactions.hiddenFinding(hidden, "how long they have been open"));
         }
         String limit = Sessions.age(warnAfter.toMillis() / 1000.0);
+        if (old.isEmpty() && !prepared.isEmpty()) {
+            return result.summary(prepared.size() + (prepared.size() == 1 ? " prepared transaction has" : " prepared"
+                            + " transactions have") + " been open longer than " + limit + " with no session; the oldest, "
+                            + prepared.get(0).gidLiteral() + ", for " + Sessions.age(prepared.get(0).preparedSeconds()) + ".")
+                    .remediation(String.join("\n", actions)).build();
+        }
         if (old.isEmpty()) {
             double oldest = rows.stream().filter(r -> r.transactionSeconds() != null)
                     .mapToDouble(OpenTransactions.Row::transactionSeconds).max().orElse(0);
@@ -108,7 +126,8 @@ public final class LongTransactionsCheck implements DatabaseCheck {
         OpenTransactions.Row oldest = old.get(0);
         return result.summary(old.size() + (old.size() == 1 ? " transaction has" : " transactions have") + " been open longer than "
                         + limit + "; the oldest for " + Sessions.age(oldest.transactionSeconds()) + " (pid " + oldest.pid() + ")"
-                        + (old.size() > MAX_FINDINGS ? "; the " + MAX_FINDINGS + " oldest are listed." : "."))
+                        + (old.size() > MAX_FINDINGS ? "; the " + MAX_FINDINGS + " oldest are listed." : ".")
+                        + (prepared.isEmpty() ? "" : " " + prepared.size() + " prepared transactions too."))
                 .remediation(String.join("\n", actions) + "\nAn open transaction keeps its locks and stops vacuum from"
                         + " removing dead rows. Commit or roll back from its client; keep transactions short in the code,"
                         + " and cap them with statement_timeout"

@@ -105,7 +105,8 @@ public final class TxidWraparoundCheck implements DatabaseCheck {
                 oldest.xidAge() * 100 / LIMIT, freezeMaxAge);
         result.summary(summary);
         if (result.status() != CheckStatus.PASS) {
-            result.remediation("Find what holds the freeze horizon back and remove it first: long transactions"
+            List<String> holders = horizonHolders(context, result);
+            result.remediation((holders.isEmpty() ? "" : String.join("\n", holders) + "\n") + "Find what holds the freeze horizon back and remove it first: long transactions"
                     + " (long-transactions check), forgotten prepared transactions (SELECT * FROM pg_catalog.pg_prepared_xacts),"
                     + " replication slots (SELECT slot_name, xmin, catalog_xmin FROM pg_catalog.pg_replication_slots)."
                     + " Then freeze the oldest tables of each database listed: connect to it and run VACUUM (FREEZE, VERBOSE)"
@@ -138,6 +139,32 @@ public final class TxidWraparoundCheck implements DatabaseCheck {
                     + " FROM pg_class c WHERE c.relkind IN ('r', 'm', 't') ORDER BY 2 DESC LIMIT 5");
         }
         return f.build();
+    }
+
+    /** Prepared transactions and slots that hold the horizon back, each as a finding; returns their fixes. */
+    private static List<String> horizonHolders(CheckContext context, CheckResult.Builder result) throws SQLException {
+        List<String> fixes = new ArrayList<>();
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(TxidWraparoundCheck.class, "txid-wraparound-holders"))) {
+            while (rs.next()) {
+                String kind = rs.getString("kind");
+                String database = rs.getString("database");
+                String fix = rs.getString("fix");
+                String where = database == null ? "" : " (in database " + database + ")";
+                result.finding(Finding.builder(String.format(Locale.ROOT, "The %s %s%s holds back the xmin horizon by %,d"
+                                + " transactions: vacuum cannot freeze rows newer than it. End it with %s;%s.", kind,
+                                rs.getString("name"), where, rs.getLong("xid_age"), fix,
+                                database == null ? "" : " run in database " + database))
+                        .detail("horizonHolder", kind)
+                        .detail("name", rs.getString("name"))
+                        .detail("database", database)
+                        .detail("xidAge", rs.getLong("xid_age"))
+                        .detail("fix", fix)
+                        .build());
+                fixes.add(kind + " " + rs.getString("name") + where + ": " + fix + ";");
+            }
+        }
+        return fixes;
     }
 
     private static String oldestTables(CheckContext context) throws SQLException {

@@ -132,11 +132,19 @@ class DiskUsageCheckTest {
     void walIsTheRemedyWhenItIsLargerThanAnyTableAndAboveMaxWalSize() {
         List<DiskUsageCheck.Relation> largest = List.of(new DiskUsageCheck.Relation("public.t", "t", false, 0, 10 * MB));
 
-        assertThat(DiskUsageCheck.remediation(largest, Optional.of(2048 * MB), 1024 * MB))
-                .startsWith("WAL is the largest (2.0 GB, above max_wal_size 1.0 GB)").contains("bump the WAL volume size");
+        assertThat(DiskUsageCheck.remediation(largest, Optional.of(2048 * MB), 1024 * MB, List.of()))
+                .startsWith("WAL is the largest (2.0 GB, above max_wal_size 1.0 GB) and nothing retains it")
+                .contains("bump the WAL volume size");
         // WAL within max_wal_size is normal, even when larger than every table
-        assertThat(DiskUsageCheck.remediation(largest, Optional.of(80 * MB), 1024 * MB)).startsWith("Prune or archive public.t");
-        assertThat(DiskUsageCheck.remediation(largest, Optional.empty(), 1024 * MB)).startsWith("Prune or archive public.t");
+        assertThat(DiskUsageCheck.remediation(largest, Optional.of(80 * MB), 1024 * MB, List.of()))
+                .startsWith("Prune or archive public.t");
+        assertThat(DiskUsageCheck.remediation(largest, Optional.empty(), 1024 * MB, List.of()))
+                .startsWith("Prune or archive public.t");
+        // something retains it: the fix is that, not a bigger volume
+        assertThat(DiskUsageCheck.remediation(largest, Optional.of(2048 * MB), 1024 * MB, List.of(new WalRetention.Cause(
+                "the WAL archiver", null, "The WAL archiver has been failing.", "Repair archive_command."))))
+                .contains("because something keeps it: The WAL archiver has been failing. Repair archive_command.")
+                .doesNotContain("bump the WAL volume");
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -75,7 +76,9 @@ public final class DemoEnvironment implements AutoCloseable {
      * @throws SQLException when setup fails
      */
     public static DemoEnvironment start() throws SQLException {
-        EmbeddedDatabase db = EmbeddedDatabase.start(true);
+        // two-phase commit and WAL archiving for the prepared-transaction and failing-archiver scenarios;
+        // archive_command is set with ALTER SYSTEM so a scenario can break it (the command line would win)
+        EmbeddedDatabase db = EmbeddedDatabase.start(true, Map.of("max_prepared_transactions", "5", "archive_mode", "on"));
         try {
             String appPassword = randomPassword();
             String ownerPassword = randomPassword();
@@ -95,6 +98,9 @@ public final class DemoEnvironment implements AutoCloseable {
                         + " IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO " + APP_ROLE);
                 st.execute("GRANT pg_monitor TO " + APP_ROLE);   // pg_read_all_stats and pg_ls_waldir(): what the checks read
                 st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                // 'true' stands in for a working archive (the tests of wal-archiving copy for real)
+                st.execute("ALTER SYSTEM SET archive_command = 'true'");
+                st.execute("SELECT pg_catalog.pg_reload_conf()");
             }
             DemoEnvironment env = new DemoEnvironment(db, appPassword, ownerPassword, Files.createTempFile("ampora-demo-schema", ".json"));
             env.migrate();

@@ -79,12 +79,15 @@ final class DemoStandby implements AutoCloseable {
                         + SLOT + "'\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         EmbeddedPostgres standby;
         try {
+            // a hot standby refuses to start with fewer prepared-transaction slots than its primary
+            String preparedSlots = env.adminQuery("SHOW max_prepared_transactions");
             standby = EmbeddedPostgres.builder().setDataDirectory(copy).setCleanDataDirectory(false)
+                    .setServerConfig("max_prepared_transactions", preparedSlots)
                     .setServerConfig("max_connections", "40").setServerConfig("max_wal_senders", "4")
                     .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                     .setServerConfig("hot_standby", "on").setServerConfig("wal_receiver_status_interval", "1s")
                     .setPGStartupWait(Duration.ofSeconds(30)).start();
-        } catch (IOException | RuntimeException e) {
+        } catch (SQLException | IOException | RuntimeException e) {
             dropSlot(env);
             deleteQuietly(copy);
             throw e;

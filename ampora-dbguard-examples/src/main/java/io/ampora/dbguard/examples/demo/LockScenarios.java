@@ -54,6 +54,38 @@ final class LockScenarios {
                             }
                             Thread.sleep(1_200);
                             return env.guardAsApp().set("idle-in-transaction.warnAfter", "1s").build().report();
+                        }),
+                new Simple("prepared-transaction", RunbookSection.LOCKED_WEDGED, "prepared-transactions",
+                        "a transaction manager prepared an update of an order (two-phase commit) and crashed before"
+                                + " COMMIT PREPARED; the application's update of that order waits on nobody (warnAfter 1s)", env -> {
+                            Connection coordinator = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), "xa-coordinator");
+                            coordinator.setAutoCommit(false);
+                            try (Statement st = coordinator.createStatement()) {
+                                st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', true)");
+                                st.executeUpdate("UPDATE orders SET total_cents = total_cents + 1 WHERE customer = 'Alan'");
+                                st.execute("PREPARE TRANSACTION 'ampora-xa-7f3e'");
+                            }
+                            coordinator.close(); // the coordinator is gone; the prepared transaction stays
+                            Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
+                            app.setAutoCommit(false);
+                            CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+                                try (Statement st = app.createStatement()) {
+                                    st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', true)");
+                                    return st.executeUpdate("UPDATE orders SET customer = 'Alan T.' WHERE customer = 'Alan'");
+                                } catch (SQLException e) {
+                                    return -1;
+                                }
+                            });
+                            try {
+                                awaitWaiting(env, 1);
+                                Thread.sleep(1_200);
+                                return env.guardAsApp().set("prepared-transactions.warnAfter", "1s")
+                                        .set("blocking-locks.warnAfter", "1s").build().report();
+                            } finally {
+                                env.admin("ROLLBACK PREPARED 'ampora-xa-7f3e'");
+                                waiting.get(10, TimeUnit.SECONDS);
+                                app.rollback();
+                            }
                         }));
     }
 

@@ -33,11 +33,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the running database
      */
     public static EmbeddedDatabase start(boolean passwordAuth) {
+        return start(passwordAuth, java.util.Map.of());
+    }
+
+    /**
+     * Starts a server with extra settings on top of the runbook scenarios' ones.
+     *
+     * @param passwordAuth whether other roles need a password
+     * @param settings     more {@code postgresql.conf} settings, e.g. {@code archive_mode=on}
+     * @return the running database
+     */
+    public static EmbeddedDatabase start(boolean passwordAuth, java.util.Map<String, String> settings) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("max_connections", "40")
                     .setServerConfig("max_wal_senders", "4")
                     .setServerConfig("shared_preload_libraries", "pg_stat_statements");
+            settings.forEach(builder::setServerConfig);
             if (passwordAuth) {
                 builder.setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()));
             }
