@@ -194,8 +194,12 @@ public final class CheckRunner {
             result.complete(notConnected(check, attempt));
             return result;
         }
-        DataSource dataSource = check.target() == Target.REPLICA ? config.replica() : config.primary();
-        RunContext context = new RunContext(check, dataSource, attempts,
+        Map<Target, DataSource> dataSources = new EnumMap<>(Target.class);
+        dataSources.put(Target.PRIMARY, config.primary());
+        if (config.replica() != null) {
+            dataSources.put(Target.REPLICA, config.replica());
+        }
+        RunContext context = new RunContext(check, dataSources, attempts,
                 config.settings().getOrDefault(check.id(), Map.of()), config.options(), config.clock(),
                 config.checkTimeout(), executor);
         executor.execute(() -> {

@@ -11,6 +11,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -20,6 +22,7 @@ final class RunContext implements CheckContext {
 
     private final DatabaseCheck check;
     private final DataSource dataSource;
+    private final Map<Target, DataSource> dataSources;
     private final Map<Target, ConnectionAttempt> attempts;
     private final Map<String, Object> settings;
     private final GuardOptions options;
@@ -27,12 +30,14 @@ final class RunContext implements CheckContext {
     private final Duration timeout;
     private final Executor executor;
     private ReadOnlySession session;
+    private final Map<Target, ReadOnlySession> others = new java.util.EnumMap<>(Target.class);
     private boolean closed;
 
-    RunContext(DatabaseCheck check, DataSource dataSource, Map<Target, ConnectionAttempt> attempts,
+    RunContext(DatabaseCheck check, Map<Target, DataSource> dataSources, Map<Target, ConnectionAttempt> attempts,
                Map<String, Object> settings, GuardOptions options, Clock clock, Duration timeout, Executor executor) {
         this.check = check;
-        this.dataSource = dataSource;
+        this.dataSources = dataSources;
+        this.dataSource = dataSources.get(check.target());
         this.attempts = attempts;
         this.settings = settings;
         this.options = options;
@@ -53,6 +58,26 @@ final class RunContext implements CheckContext {
             session = ReadOnlySession.open(dataSource, timeout, executor);
         }
         return session.connection();
+    }
+
+    @Override
+    public synchronized Connection connection(Target target) throws SQLException {
+        if (target == check.target()) {
+            return connection();
+        }
+        if (closed) {
+            throw new SQLException("the check's time budget is spent; its session is closed", "57014");
+        }
+        DataSource other = dataSources.get(target);
+        if (other == null) {
+            throw new SQLException("no " + target.name().toLowerCase() + " DataSource is configured");
+        }
+        ReadOnlySession s = others.get(target);
+        if (s == null) {
+            s = ReadOnlySession.open(other, timeout, executor);
+            others.put(target, s);
+        }
+        return s.connection();
     }
 
     @Override
@@ -90,12 +115,15 @@ final class RunContext implements CheckContext {
 
     /** Cancels the running statement and drops the connection: the check ran past its budget. */
     void cutOff() {
-        ReadOnlySession s;
+        List<ReadOnlySession> all = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            s = session;
+            if (session != null) {
+                all.add(session);
+            }
+            all.addAll(others.values());
         }
-        if (s != null) {
+        for (ReadOnlySession s : all) {
             s.cancel();
             s.abort(executor);
         }
@@ -103,14 +131,16 @@ final class RunContext implements CheckContext {
 
     /** Rolls back and releases the session. */
     void close() {
-        ReadOnlySession s;
+        List<ReadOnlySession> all = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            s = session;
+            if (session != null) {
+                all.add(session);
+            }
+            all.addAll(others.values());
             session = null;
+            others.clear();
         }
-        if (s != null) {
-            s.close();
-        }
+        all.forEach(ReadOnlySession::close);
     }
 }
