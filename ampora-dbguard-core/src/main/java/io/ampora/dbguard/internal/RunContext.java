@@ -15,14 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import javax.sql.DataSource;
 
 /** The runner's {@link CheckContext}: opens the read-only session on first use and can cut it off. */
 final class RunContext implements CheckContext {
 
     private final DatabaseCheck check;
-    private final DataSource dataSource;
-    private final Map<Target, DataSource> dataSources;
+    private final ReportConnections connections;
+    private final Map<Target, ReportConnections> allConnections;
     private final Map<Target, ConnectionAttempt> attempts;
     private final Map<String, Object> settings;
     private final GuardOptions options;
@@ -33,11 +32,11 @@ final class RunContext implements CheckContext {
     private final Map<Target, ReadOnlySession> others = new java.util.EnumMap<>(Target.class);
     private boolean closed;
 
-    RunContext(DatabaseCheck check, Map<Target, DataSource> dataSources, Map<Target, ConnectionAttempt> attempts,
+    RunContext(DatabaseCheck check, Map<Target, ReportConnections> connections, Map<Target, ConnectionAttempt> attempts,
                Map<String, Object> settings, GuardOptions options, Clock clock, Duration timeout, Executor executor) {
         this.check = check;
-        this.dataSources = dataSources;
-        this.dataSource = dataSources.get(check.target());
+        this.allConnections = connections;
+        this.connections = connections.get(check.target());
         this.attempts = attempts;
         this.settings = settings;
         this.options = options;
@@ -51,11 +50,11 @@ final class RunContext implements CheckContext {
         if (closed) {
             throw new SQLException("the check's time budget is spent; its session is closed", "57014");
         }
-        if (dataSource == null) {
+        if (connections == null) {
             throw new SQLException("no " + check.target().name().toLowerCase() + " DataSource is configured");
         }
         if (session == null) {
-            session = ReadOnlySession.open(dataSource, timeout, executor);
+            session = ReadOnlySession.open(connections, timeout, executor);
         }
         return session.connection();
     }
@@ -68,7 +67,7 @@ final class RunContext implements CheckContext {
         if (closed) {
             throw new SQLException("the check's time budget is spent; its session is closed", "57014");
         }
-        DataSource other = dataSources.get(target);
+        ReportConnections other = allConnections.get(target);
         if (other == null) {
             throw new SQLException("no " + target.name().toLowerCase() + " DataSource is configured");
         }
@@ -122,6 +121,8 @@ final class RunContext implements CheckContext {
                 all.add(session);
             }
             all.addAll(others.values());
+            // before leaving the lock: close() may hand the connection back right after it
+            all.forEach(ReadOnlySession::poison);
         }
         for (ReadOnlySession s : all) {
             s.cancel();
