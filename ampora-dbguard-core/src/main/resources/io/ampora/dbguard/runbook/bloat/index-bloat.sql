@@ -35,6 +35,7 @@ WITH ix AS (
     WHERE ic.relkind = 'i'
       AND i.indisvalid
       AND ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint >= ?
+      AND ic.relpages > 0
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)

@@ -30,6 +30,7 @@ WITH t AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'm')
       AND c.relpages::bigint * pg_catalog.current_setting('block_size')::bigint >= ?
+      AND c.relpages > 0
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
