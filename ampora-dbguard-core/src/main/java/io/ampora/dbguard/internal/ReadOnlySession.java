@@ -58,9 +58,10 @@ final class ReadOnlySession implements AutoCloseable {
             long statementMs = Math.max(1, timeout.toMillis());
             long lockMs = Math.max(1, Math.min(statementMs, MAX_LOCK_WAIT.toMillis()));
             try (Statement st = connection.createStatement()) {
-                // The transaction's first statement: pgjdbc sends BEGIN just before it.
-                st.execute("SET TRANSACTION READ ONLY");
-                st.execute("SELECT pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
+                // The transaction's first statement: pgjdbc sends BEGIN just before it, and both statements
+                // of this one string in the same round trip (one Sync).
+                st.execute("SET TRANSACTION READ ONLY;"
+                        + " SELECT pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
                         + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', true),"
                         + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + (statementMs + 10_000) + "', true),"
                         + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', true)");
