@@ -66,7 +66,8 @@ public final class TablesWithoutPrimaryKeyCheck implements DatabaseCheck {
                             rs.getBoolean("has_id_column"), rs.getBoolean("partitioned"));
                     fixes.add(fix);
                     result.finding(Finding.builder((rs.getBoolean("partitioned") ? "Partitioned table " : "Table ") + table
-                                    + " (about " + rs.getLong("estimated_rows") + " rows) has no primary key and no unique"
+                                    + (rs.getLong("estimated_rows") > 0 ? " (about " + rs.getLong("estimated_rows") + " rows)" : "")
+                                    + " has no primary key and no unique"
                                     + " index on NOT NULL columns: logical replication cannot replicate its UPDATEs and"
                                     + " DELETEs" + (rs.getBoolean("replica_identity_full") ? " except through REPLICA"
                                     + " IDENTITY FULL (a scan per row on the subscriber)" : "") + ", and tools such as"

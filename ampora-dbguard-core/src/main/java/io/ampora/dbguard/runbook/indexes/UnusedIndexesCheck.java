@@ -76,10 +76,10 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
             wasReset = rs.getBoolean("was_reset");
         }
         Duration minAge = context.setting(MIN_STATISTICS_AGE);
-        String since = (wasReset ? "reset " : "counting since the server started (never reset), ")
-                + SettingValues.format(age) + " ago";
+        String since = wasReset ? "since the statistics were reset " + SettingValues.format(age) + " ago"
+                : "in the " + SettingValues.format(age) + " since the server started (the statistics were never reset)";
         if (age.compareTo(minAge) < 0) {
-            return CheckResult.skip(this, "The index scan statistics are " + since + ", less than minStatisticsAge ("
+            return CheckResult.skip(this, "The index scans were counted " + since + ", less than minStatisticsAge ("
                     + SettingValues.format(minAge) + "): too short to call an index unused. Set unused-indexes.minStatisticsAge"
                     + " lower to judge anyway.");
         }
@@ -103,8 +103,8 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
                     + " replica-lag check for why the replica is unreachable).");
         }
         if (unused.isEmpty()) {
-            return CheckResult.pass(this, "Every index that is not unique nor backing a constraint was scanned since the"
-                    + " statistics were " + since + "." + replicaNote);
+            return CheckResult.pass(this, "Every index that is not unique nor backing a constraint was scanned " + since + "."
+                    + replicaNote);
         }
         long top = context.setting(TOP);
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.WARN);
@@ -117,8 +117,8 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
                 result.finding(u.finding(since, age));
             }
         }
-        return result.summary(unused.size() + (unused.size() == 1 ? " index was" : " indexes were") + " never scanned"
-                        + " since the statistics were " + since + " (" + SettingValues.formatBytes(bytes) + ")"
+        return result.summary(unused.size() + (unused.size() == 1 ? " index was" : " indexes were") + " never scanned "
+                        + since + " (" + SettingValues.formatBytes(bytes) + ")"
                         + (unused.size() > fixes.size() ? "; the " + fixes.size() + " largest listed" : "") + "."
                         + replicaNote)
                 .remediation("Make sure no monthly job or failover path needs them (and no other replica reads with"
@@ -155,8 +155,8 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
 
         Finding finding(String since, Duration age) {
             return Finding.builder((partitioned ? "Partitioned index " : "Index ") + index + " on " + table + " ("
-                            + SettingValues.formatBytes(sizeBytes) + ") was never scanned since the statistics were "
-                            + since + ", yet every write maintains it. If nothing needs it: " + fix())
+                            + SettingValues.formatBytes(sizeBytes) + ") was never scanned " + since
+                            + ", yet every write maintains it. If nothing needs it: " + fix())
                     .detail("index", index)
                     .detail("table", table)
                     .detail("sizeBytes", sizeBytes)
