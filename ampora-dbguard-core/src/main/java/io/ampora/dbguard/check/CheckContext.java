@@ -24,6 +24,21 @@ public interface CheckContext {
     Connection connection() throws SQLException;
 
     /**
+     * A read-only session on another server of the report, for a check whose evidence is spread over
+     * the primary and the replica ({@code unused-indexes} counts the index scans of both). Same rules
+     * as {@link #connection()}: opened on first use, read-only, bounded, rolled back and closed by the
+     * runner. Look at {@link #connectionAttempt(Target)} first: it says whether that server is
+     * configured and answered.
+     *
+     * @param target the server
+     * @return the connection, already inside a read-only transaction
+     * @throws SQLException when it cannot be opened or that server is not configured
+     */
+    default Connection connection(Target target) throws SQLException {
+        throw new java.sql.SQLFeatureNotSupportedException("this context has no session on the " + target);
+    }
+
+    /**
      * The facts of the check's target server, read once for the whole report.
      *
      * @return the facts

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs checks: connects once per server to read its facts, then runs the checks concurrently on at most
- * {@code maxConcurrency} sessions, each cut off at its time budget, the whole run cut off at the deadline.
+ * {@code maxConcurrency} sessions (for a guard built from a URL, on at most that many physical connections
+ * reused across the report's checks: {@link ReportConnections}), each cut off at its time budget, the whole run cut off at the deadline.
  * Nothing a check does can throw out of here; every failure becomes an UNKNOWN result with the reason.
  */
 public final class CheckRunner {
@@ -103,12 +104,17 @@ public final class CheckRunner {
         long start = System.nanoTime();
         long deadline = start + config.deadline().toNanos();
         ExecutorService executor = Executors.newCachedThreadPool(DAEMONS);
+        Map<Target, ReportConnections> connections = new EnumMap<>(Target.class);
+        connections.put(Target.PRIMARY, ReportConnections.of(config.primary(), config.maxConcurrency()));
+        if (config.replica() != null) {
+            connections.put(Target.REPLICA, ReportConnections.of(config.replica(), config.maxConcurrency()));
+        }
         try {
-            Map<Target, ConnectionAttempt> attempts = connect(executor, deadline);
+            Map<Target, ConnectionAttempt> attempts = connect(executor, deadline, connections);
             Semaphore sessions = new Semaphore(config.maxConcurrency());
             List<CompletableFuture<CheckResult>> futures = new ArrayList<>();
             for (DatabaseCheck check : checks) {
-                futures.add(submit(check, attempts, sessions, executor, deadline));
+                futures.add(submit(check, attempts, connections, sessions, executor, deadline));
             }
             List<CheckResult> results = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
@@ -120,14 +126,16 @@ public final class CheckRunner {
                     config.options().connection().maskedUrl());
         } finally {
             executor.shutdown();
+            connections.values().forEach(ReportConnections::close);
         }
     }
 
-    private Map<Target, ConnectionAttempt> connect(ExecutorService executor, long deadline) {
+    private Map<Target, ConnectionAttempt> connect(ExecutorService executor, long deadline,
+                                                   Map<Target, ReportConnections> connections) {
         Map<Target, CompletableFuture<ConnectionAttempt>> pending = new EnumMap<>(Target.class);
-        pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, config.primary(), executor));
+        pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, connections.get(Target.PRIMARY), executor));
         if (config.replica() != null) {
-            pending.put(Target.REPLICA, startAttempt(Target.REPLICA, config.replica(), executor));
+            pending.put(Target.REPLICA, startAttempt(Target.REPLICA, connections.get(Target.REPLICA), executor));
         }
         long connectBy = Math.min(deadline, System.nanoTime() + config.connectTimeout().toNanos());
         Map<Target, ConnectionAttempt> attempts = new EnumMap<>(Target.class);
@@ -158,7 +166,8 @@ public final class CheckRunner {
      * without login or socket timeouts on a blackholed network never returns, and a new attempt per report
      * would strand one more thread each time.
      */
-    private CompletableFuture<ConnectionAttempt> startAttempt(Target target, DataSource dataSource, ExecutorService executor) {
+    private CompletableFuture<ConnectionAttempt> startAttempt(Target target, ReportConnections dataSource,
+                                                              ExecutorService executor) {
         synchronized (inFlight) {
             CompletableFuture<ConnectionAttempt> previous = inFlight.get(target);
             if (previous != null && !previous.isDone()) {
@@ -171,7 +180,7 @@ public final class CheckRunner {
         }
     }
 
-    private ConnectionAttempt attempt(Target target, DataSource dataSource) {
+    private ConnectionAttempt attempt(Target target, ReportConnections dataSource) {
         long t0 = System.nanoTime();
         try (ReadOnlySession session = ReadOnlySession.open(dataSource, config.checkTimeout(), Runnable::run)) {
             ServerFacts facts = ServerFactsReader.read(session.connection());
@@ -187,15 +196,15 @@ public final class CheckRunner {
     }
 
     private CompletableFuture<CheckResult> submit(DatabaseCheck check, Map<Target, ConnectionAttempt> attempts,
-                                                  Semaphore sessions, ExecutorService executor, long deadline) {
+                                                  Map<Target, ReportConnections> connections, Semaphore sessions,
+                                                  ExecutorService executor, long deadline) {
         CompletableFuture<CheckResult> result = new CompletableFuture<>();
         ConnectionAttempt attempt = attempts.get(check.target());
         if (check.requiresConnection() && !attempt.succeeded()) {
             result.complete(notConnected(check, attempt));
             return result;
         }
-        DataSource dataSource = check.target() == Target.REPLICA ? config.replica() : config.primary();
-        RunContext context = new RunContext(check, dataSource, attempts,
+        RunContext context = new RunContext(check, connections, attempts,
                 config.settings().getOrDefault(check.id(), Map.of()), config.options(), config.clock(),
                 config.checkTimeout(), executor);
         executor.execute(() -> {

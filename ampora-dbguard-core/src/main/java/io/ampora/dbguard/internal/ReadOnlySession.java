@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +24,32 @@ final class ReadOnlySession implements AutoCloseable {
 
     private final Connection connection;
     private final boolean autoCommitBefore;
+    private final ReportConnections source;
+    /** Set once the session was cancelled or aborted: its connection is never handed to another session. */
+    private volatile boolean poisoned;
 
-    private ReadOnlySession(Connection connection, boolean autoCommitBefore) {
+    private ReadOnlySession(Connection connection, boolean autoCommitBefore, ReportConnections source) {
         this.connection = connection;
         this.autoCommitBefore = autoCommitBefore;
+        this.source = source;
     }
 
-    static ReadOnlySession open(DataSource dataSource, Duration timeout, Executor abortExecutor) throws SQLException {
-        Connection connection = dataSource.getConnection();
+    static ReadOnlySession open(ReportConnections source, Duration timeout, Executor abortExecutor) throws SQLException {
+        ReportConnections.Lease lease = source.get();
+        try {
+            return begin(lease.connection(), source, timeout, abortExecutor);
+        } catch (SQLException | RuntimeException e) {
+            if (!lease.reused()) {
+                throw e;
+            }
+            // a kept connection the server or the network dropped meanwhile: once more on a new one
+            LOG.debug("a kept connection failed to start a session; opening a new one", e);
+            return begin(source.fresh().connection(), source, timeout, abortExecutor);
+        }
+    }
+
+    private static ReadOnlySession begin(Connection connection, ReportConnections source, Duration timeout,
+                                         Executor abortExecutor) throws SQLException {
         boolean autoCommit = true;
         try {
             autoCommit = connection.getAutoCommit();
@@ -41,16 +58,18 @@ final class ReadOnlySession implements AutoCloseable {
             long statementMs = Math.max(1, timeout.toMillis());
             long lockMs = Math.max(1, Math.min(statementMs, MAX_LOCK_WAIT.toMillis()));
             try (Statement st = connection.createStatement()) {
-                // The transaction's first statement: pgjdbc sends BEGIN just before it.
-                st.execute("SET TRANSACTION READ ONLY");
-                st.execute("SELECT pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
+                // The transaction's first statement: pgjdbc sends BEGIN just before it, and both statements
+                // of this one string in the same round trip (one Sync).
+                st.execute("SET TRANSACTION READ ONLY;"
+                        + " SELECT pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
                         + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', true),"
                         + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + (statementMs + 10_000) + "', true),"
                         + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', true)");
             }
-            return new ReadOnlySession(connection, autoCommit);
+            return new ReadOnlySession(connection, autoCommit, source);
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(connection, autoCommit);
+            finish(connection, autoCommit);
+            source.release(connection, false);
             throw e;
         }
     }
@@ -61,6 +80,7 @@ final class ReadOnlySession implements AutoCloseable {
 
     /** Cancels the statement running on this session, if any; safe from another thread. */
     void cancel() {
+        poisoned = true;
         try {
             connection.unwrap(PGConnection.class).cancelQuery();
         } catch (SQLException | RuntimeException e) {
@@ -70,6 +90,7 @@ final class ReadOnlySession implements AutoCloseable {
 
     /** Drops the physical connection without waiting; used when a check is cut off and may hang. */
     void abort(Executor executor) {
+        poisoned = true;
         try {
             connection.abort(executor);
         } catch (SQLException | RuntimeException e) {
@@ -77,24 +98,28 @@ final class ReadOnlySession implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        closeQuietly(connection, autoCommitBefore);
+    /** Marks the session as cut off: its connection is closed, not kept, whatever happens next. */
+    void poison() {
+        poisoned = true;
     }
 
-    private static void closeQuietly(Connection connection, boolean autoCommit) {
+    @Override
+    public void close() {
+        boolean clean = finish(connection, autoCommitBefore);
+        source.release(connection, clean && !poisoned);
+    }
+
+    /** Rolls back and restores autocommit; returns whether both worked on an open connection. */
+    private static boolean finish(Connection connection, boolean autoCommit) {
         try {
             if (!connection.isClosed()) {
                 connection.rollback();
                 connection.setAutoCommit(autoCommit);
+                return true;
             }
         } catch (SQLException | RuntimeException e) {
             LOG.debug("could not roll back a check's session", e);
         }
-        try {
-            connection.close();
-        } catch (SQLException | RuntimeException e) {
-            LOG.debug("could not close a check's session", e);
-        }
+        return false;
     }
 }

@@ -11,15 +11,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import javax.sql.DataSource;
 
 /** The runner's {@link CheckContext}: opens the read-only session on first use and can cut it off. */
 final class RunContext implements CheckContext {
 
     private final DatabaseCheck check;
-    private final DataSource dataSource;
+    private final ReportConnections connections;
+    private final Map<Target, ReportConnections> allConnections;
     private final Map<Target, ConnectionAttempt> attempts;
     private final Map<String, Object> settings;
     private final GuardOptions options;
@@ -27,12 +29,14 @@ final class RunContext implements CheckContext {
     private final Duration timeout;
     private final Executor executor;
     private ReadOnlySession session;
+    private final Map<Target, ReadOnlySession> others = new java.util.EnumMap<>(Target.class);
     private boolean closed;
 
-    RunContext(DatabaseCheck check, DataSource dataSource, Map<Target, ConnectionAttempt> attempts,
+    RunContext(DatabaseCheck check, Map<Target, ReportConnections> connections, Map<Target, ConnectionAttempt> attempts,
                Map<String, Object> settings, GuardOptions options, Clock clock, Duration timeout, Executor executor) {
         this.check = check;
-        this.dataSource = dataSource;
+        this.allConnections = connections;
+        this.connections = connections.get(check.target());
         this.attempts = attempts;
         this.settings = settings;
         this.options = options;
@@ -46,13 +50,33 @@ final class RunContext implements CheckContext {
         if (closed) {
             throw new SQLException("the check's time budget is spent; its session is closed", "57014");
         }
-        if (dataSource == null) {
+        if (connections == null) {
             throw new SQLException("no " + check.target().name().toLowerCase() + " DataSource is configured");
         }
         if (session == null) {
-            session = ReadOnlySession.open(dataSource, timeout, executor);
+            session = ReadOnlySession.open(connections, timeout, executor);
         }
         return session.connection();
+    }
+
+    @Override
+    public synchronized Connection connection(Target target) throws SQLException {
+        if (target == check.target()) {
+            return connection();
+        }
+        if (closed) {
+            throw new SQLException("the check's time budget is spent; its session is closed", "57014");
+        }
+        ReportConnections other = allConnections.get(target);
+        if (other == null) {
+            throw new SQLException("no " + target.name().toLowerCase() + " DataSource is configured");
+        }
+        ReadOnlySession s = others.get(target);
+        if (s == null) {
+            s = ReadOnlySession.open(other, timeout, executor);
+            others.put(target, s);
+        }
+        return s.connection();
     }
 
     @Override
@@ -90,12 +114,17 @@ final class RunContext implements CheckContext {
 
     /** Cancels the running statement and drops the connection: the check ran past its budget. */
     void cutOff() {
-        ReadOnlySession s;
+        List<ReadOnlySession> all = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            s = session;
+            if (session != null) {
+                all.add(session);
+            }
+            all.addAll(others.values());
+            // before leaving the lock: close() may hand the connection back right after it
+            all.forEach(ReadOnlySession::poison);
         }
-        if (s != null) {
+        for (ReadOnlySession s : all) {
             s.cancel();
             s.abort(executor);
         }
@@ -103,14 +132,16 @@ final class RunContext implements CheckContext {
 
     /** Rolls back and releases the session. */
     void close() {
-        ReadOnlySession s;
+        List<ReadOnlySession> all = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            s = session;
+            if (session != null) {
+                all.add(session);
+            }
+            all.addAll(others.values());
             session = null;
+            others.clear();
         }
-        if (s != null) {
-            s.close();
-        }
+        all.forEach(ReadOnlySession::close);
     }
 }

@@ -1,4 +1,5 @@
--- Foreign keys whose columns are not, as a set, the leading key columns of a valid, non-partial index.
+-- Foreign keys whose columns are not, as a set, the leading key columns of a valid index that is not
+-- BRIN and not partial, or partial only on the key columns being NOT NULL.
 -- Joins by oid/attnum only (pg_index by indrelid), so it stays fast on schemas with 10,000 foreign keys;
 -- column names are looked up only for the listed ones. Partition clones (conparentid <> 0) are left
 -- out: the parent's constraint stands for them. Bind parameter: how many to list.
@@ -21,9 +22,25 @@ WITH uncovered AS (
       AND NOT EXISTS (
             SELECT 1
             FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
             WHERE i.indrelid = c.conrelid
               AND i.indisvalid
-              AND i.indpred IS NULL
+              -- BRIN only narrows down block ranges: never an index for the key lookups
+              AND ic.relam <> (SELECT a.oid FROM pg_catalog.pg_am a WHERE a.amname = 'brin')
+              -- a partial index serves the lookup when its predicate only asks the key columns to be
+              -- non-null (the lookup's "col = $1" implies it): every term of the deparsed
+              -- ((a IS NOT NULL) AND (b IS NOT NULL)) must name a key column
+              AND (i.indpred IS NULL
+                   OR NOT EXISTS (
+                        SELECT 1
+                        FROM pg_catalog.regexp_split_to_table(
+                                 pg_catalog.regexp_replace(pg_catalog.pg_get_expr(i.indpred, i.indrelid), '^\((.*)\)$', '\1'),
+                                 '\) AND \(') AS term
+                        WHERE NOT EXISTS (
+                                SELECT 1
+                                FROM pg_catalog.unnest(c.conkey) AS k(attnum)
+                                JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+                                WHERE pg_catalog.btrim(term, '()') = pg_catalog.quote_ident(a.attname) || ' IS NOT NULL')))
               AND pg_catalog.cardinality(c.conkey) <= i.indnkeyatts
               -- int2vector subscripts start at 0
               AND (i.indkey::int2[])[0:pg_catalog.cardinality(c.conkey) - 1] @> c.conkey

@@ -71,6 +71,37 @@ class FkIndexCheckTest {
     }
 
     @Test
+    void partialIndexOnlyRequiringTheKeyColumnsNotNullCoversButBrinNeverDoes(TestDatabase db) throws Exception {
+        db.execute("""
+                CREATE TABLE parent3 (a int, b int, PRIMARY KEY (a, b));
+                -- covered: the lookup's a = $1 AND b = $2 implies the predicate
+                CREATE TABLE not_null_partial (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES parent3);
+                CREATE INDEX ON not_null_partial (a, b) WHERE a IS NOT NULL AND b IS NOT NULL;
+                CREATE TABLE parent4 (a int PRIMARY KEY);
+                CREATE TABLE "Weird ""Partial""\" (id int PRIMARY KEY, "Key A" int REFERENCES parent4 (a), "Key B" int);
+                CREATE INDEX ON "Weird ""Partial""\" ("Key A") WHERE "Key A" IS NOT NULL;
+                -- not covered: the predicate also asks for something else
+                CREATE TABLE mixed_partial (id int PRIMARY KEY, a int, b int, live boolean, FOREIGN KEY (a, b) REFERENCES parent3);
+                CREATE INDEX ON mixed_partial (a, b) WHERE a IS NOT NULL AND live;
+                -- not covered: the predicate names another column
+                CREATE TABLE other_partial (id int PRIMARY KEY, a int, b int, c int, FOREIGN KEY (a, b) REFERENCES parent3);
+                CREATE INDEX ON other_partial (a, b) WHERE c IS NOT NULL;
+                -- not covered: BRIN
+                CREATE TABLE brin_only (id int PRIMARY KEY, a int, b int, FOREIGN KEY (a, b) REFERENCES parent3);
+                CREATE INDEX ON brin_only USING brin (a, b);
+                """);
+
+        CheckResult result = Checks.run(db.dataSource(), new FkIndexCheck());
+
+        assertThat(Checks.withDetail(result, "table", "public.not_null_partial")).isEmpty();
+        assertThat(Checks.withDetail(result, "table", "public.\"Weird \"\"Partial\"\"\"")).isEmpty();
+        assertThat(Checks.withDetail(result, "table", "public.mixed_partial")).hasSize(1);
+        assertThat(Checks.withDetail(result, "table", "public.other_partial")).hasSize(1);
+        assertThat(Checks.withDetail(result, "table", "public.brin_only")).singleElement()
+                .satisfies(f -> assertThat(f.details()).containsEntry("columns", "a, b"));
+    }
+
+    @Test
     void partitionedTableIsReportedOnceOnTheParentWithoutConcurrently(TestDatabase db) throws Exception {
         db.execute("""
                 CREATE TABLE account (id bigint PRIMARY KEY);

@@ -21,6 +21,7 @@ public final class Scenarios {
         all.addAll(DiskScenarios.all());
         all.addAll(LockScenarios.all());
         all.addAll(TenantScenarios.all());
+        all.addAll(HygieneScenarios.all());
         all.sort(Comparator.comparing(Scenario::runbook));
         return List.copyOf(all);
     }

@@ -1,0 +1,93 @@
+package io.ampora.dbguard.runbook.bloat;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
+import io.ampora.dbguard.check.Sql;
+import io.ampora.dbguard.internal.SettingValues;
+import java.util.List;
+
+/**
+ * Runbook 6 ("what fills the disk") and 3 (bloated indexes slow scans): btree indexes larger than a
+ * fresh build would be. Deletes and updates leave leaf pages half empty, and a btree never merges them
+ * back; {@code REINDEX INDEX CONCURRENTLY} rebuilds one without blocking writes. Estimated from the
+ * statistics PostgreSQL already keeps (row count, column widths and null fractions, page count,
+ * fillfactor): no scan, no extension, no lock, and linear in the size of the schema. An index whose
+ * table has missing, hidden or stale statistics is named as unknown rather than guessed.
+ */
+public final class IndexBloatCheck implements DatabaseCheck {
+
+    /** WARN from this reclaimable share (with at least {@link #MIN_RECLAIMABLE_BYTES}). */
+    public static final CheckSetting<Double> WARN_PERCENT = Bloat.warnPercent();
+    /** FAIL from this reclaimable share (with at least {@link #FAIL_RECLAIMABLE_BYTES}). */
+    public static final CheckSetting<Double> FAIL_PERCENT = Bloat.failPercent();
+    /** Smaller reclaimable space is ignored; smaller indexes are not estimated. */
+    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = Bloat.minReclaimableBytes();
+    /** FAIL needs at least this much reclaimable space. */
+    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = Bloat.failReclaimableBytes();
+    /** Share of the table's rows changed since its last ANALYZE from which the estimate is not trusted. */
+    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = Bloat.staleChangedPercent();
+    /** How many indexes are listed. */
+    public static final CheckSetting<Long> TOP = Bloat.top();
+
+    @Override
+    public String id() {
+        return "index-bloat";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.DISK_FULL;
+    }
+
+    @Override
+    public String description() {
+        return "Reclaimable space in btree indexes, estimated from statistics (no scan, no extension, no lock).";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES, STALE_CHANGED_PERCENT, TOP);
+    }
+
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return Bloat.orders(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES);
+    }
+
+    @Override
+    public boolean startupCritical() {
+        return false;
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        Bloat.Limits limits = new Bloat.Limits(context.setting(WARN_PERCENT), context.setting(FAIL_PERCENT),
+                context.setting(MIN_RECLAIMABLE_BYTES), context.setting(FAIL_RECLAIMABLE_BYTES),
+                context.setting(STALE_CHANGED_PERCENT), context.setting(TOP));
+        List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(IndexBloatCheck.class, id()), limits,
+                List.of("fillfactor", "index_tuples"));
+        return Bloat.result(this, rows, limits, "Index", IndexBloatCheck::finding,
+                listed -> String.join("\n", listed.stream().map(IndexBloatCheck::fix).toList()));
+    }
+
+    private static Finding finding(Bloat.Estimate e) {
+        String message = "Index " + e.relation() + " on " + e.table() + ": about " + SettingValues.formatBytes(e.reclaimable())
+                + " of its " + SettingValues.formatBytes(e.sizeBytes()) + " (" + e.bloatPercent() + "%) would be given"
+                + " back by a rebuild (estimated from statistics analyzed " + e.age() + " ago, fillfactor "
+                + e.row().get("fillfactor") + "). Rebuild it without blocking writes: " + fix(e);
+        return e.details(Finding.builder(message))
+                .detail("table", e.table())
+                .detail("fillfactor", e.row().get("fillfactor"))
+                .detail("fix", fix(e))
+                .build();
+    }
+
+    private static String fix(Bloat.Estimate e) {
+        return "REINDEX INDEX CONCURRENTLY " + e.relation() + ";";
+    }
+}

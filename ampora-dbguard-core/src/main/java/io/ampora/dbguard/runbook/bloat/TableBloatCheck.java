@@ -1,0 +1,118 @@
+package io.ampora.dbguard.runbook.bloat;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.SettingOrder;
+import io.ampora.dbguard.check.Sql;
+import io.ampora.dbguard.internal.SettingValues;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runbook 3 ("table bloat") and 6 ("what fills the disk"): space inside tables that a compact copy would
+ * give back. After a mass DELETE and a VACUUM the dead tuples are gone, so {@code vacuum-health} passes,
+ * but the table keeps its pages: that free space is bloat. Estimated from the statistics PostgreSQL
+ * already keeps (row count, average column widths, null fractions, page count, fillfactor), so it reads
+ * no table, needs no extension and takes no lock; a table whose statistics are missing, hidden from the
+ * role or stale is named as unknown rather than guessed. The fix: {@code pg_repack} (online) or
+ * {@code VACUUM FULL} (which holds an ACCESS EXCLUSIVE lock for the whole copy), and autovacuum settings
+ * when dead tuples keep coming back.
+ */
+public final class TableBloatCheck implements DatabaseCheck {
+
+    /** WARN from this reclaimable share (with at least {@link #MIN_RECLAIMABLE_BYTES}). */
+    public static final CheckSetting<Double> WARN_PERCENT = Bloat.warnPercent();
+    /** FAIL from this reclaimable share (with at least {@link #FAIL_RECLAIMABLE_BYTES}). */
+    public static final CheckSetting<Double> FAIL_PERCENT = Bloat.failPercent();
+    /** Smaller reclaimable space is ignored; smaller tables are not estimated. */
+    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = Bloat.minReclaimableBytes();
+    /** FAIL needs at least this much reclaimable space. */
+    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = Bloat.failReclaimableBytes();
+    /** Share of rows changed since the last ANALYZE from which the statistics are too stale to estimate. */
+    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = Bloat.staleChangedPercent();
+    /** How many tables are listed. */
+    public static final CheckSetting<Long> TOP = Bloat.top();
+
+    @Override
+    public String id() {
+        return "table-bloat";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.SLOW_QUERIES;
+    }
+
+    @Override
+    public String description() {
+        return "Reclaimable space in tables, estimated from statistics (no scan, no extension, no lock).";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES, STALE_CHANGED_PERCENT, TOP);
+    }
+
+    @Override
+    public List<SettingOrder<?>> settingOrders() {
+        return Bloat.orders(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES);
+    }
+
+    @Override
+    public boolean startupCritical() {
+        return false;
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        Bloat.Limits limits = new Bloat.Limits(context.setting(WARN_PERCENT), context.setting(FAIL_PERCENT),
+                context.setting(MIN_RECLAIMABLE_BYTES), context.setting(FAIL_RECLAIMABLE_BYTES),
+                context.setting(STALE_CHANGED_PERCENT), context.setting(TOP));
+        List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(TableBloatCheck.class, id()), limits,
+                List.of("fillfactor", "n_dead_tup", "autovacuum_on"));
+        return Bloat.result(this, rows, limits, "Table", TableBloatCheck::finding, TableBloatCheck::remediation);
+    }
+
+    private static Finding finding(Bloat.Estimate e) {
+        String message = "Table " + e.relation() + ": about " + SettingValues.formatBytes(e.reclaimable()) + " of its "
+                + SettingValues.formatBytes(e.sizeBytes()) + " (" + e.bloatPercent() + "%) is free space a compact copy"
+                + " would give back (estimated from statistics analyzed " + e.age() + " ago, fillfactor "
+                + e.row().get("fillfactor") + "). " + fix(e);
+        return e.details(Finding.builder(message))
+                .detail("deadTuples", e.row().get("n_dead_tup"))
+                .detail("fillfactor", e.row().get("fillfactor"))
+                .detail("fix", "VACUUM FULL " + e.relation() + ";")
+                .build();
+    }
+
+    private static String fix(Bloat.Estimate e) {
+        String fix = "Online: pg_repack --table=" + e.relation() + " (the pg_repack extension). Offline: VACUUM FULL "
+                + e.relation() + "; which holds an ACCESS EXCLUSIVE lock for the whole copy (no reads, no writes) and"
+                + " needs free disk for a second copy.";
+        if (churning(e)) {
+            fix += " Dead tuples keep coming back" + (Boolean.TRUE.equals(e.row().get("autovacuum_on"))
+                    ? ": let autovacuum run sooner on it, ALTER TABLE " + e.relation()
+                            + " SET (autovacuum_vacuum_scale_factor = 0.02);"
+                    : " and autovacuum is disabled for it: ALTER TABLE " + e.relation() + " RESET (autovacuum_enabled);");
+        }
+        return fix;
+    }
+
+    /** Dead tuples are piling up again (or autovacuum is off): rewriting alone would not last. */
+    private static boolean churning(Bloat.Estimate e) {
+        long dead = ((Number) e.row().get("n_dead_tup")).longValue();
+        return !Boolean.TRUE.equals(e.row().get("autovacuum_on")) || dead > 0.1 * Math.max(e.reltuples(), 1);
+    }
+
+    private static String remediation(List<Bloat.Estimate> listed) {
+        List<String> lines = new ArrayList<>();
+        for (Bloat.Estimate e : listed) {
+            lines.add(e.relation() + ": " + fix(e));
+        }
+        return String.join("\n", lines);
+    }
+}

@@ -1,0 +1,73 @@
+-- Tables with neither a primary key nor a usable unique index: valid, immediate (not deferrable),
+-- non-partial, without expressions, on NOT NULL columns (what REPLICA IDENTITY USING INDEX accepts).
+-- Partitions are left out (their partitioned table is reported once), and so are tables an extension owns.
+-- Bind parameter: how many to list.
+WITH keyless AS (
+    SELECT t.oid,
+           n.nspname,
+           t.relname,
+           t.relkind,
+           t.relreplident,
+           greatest(t.reltuples, 0)::bigint AS estimated_rows
+    FROM pg_catalog.pg_class t
+    JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+    WHERE t.relkind IN ('r', 'p')
+      AND NOT t.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_toast'
+      AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+      AND NOT EXISTS (SELECT 1
+                      FROM pg_catalog.pg_index i
+                      WHERE i.indrelid = t.oid
+                        AND (i.indisprimary
+                             OR (i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL
+                                 AND i.indexprs IS NULL
+                                 AND NOT EXISTS (SELECT 1
+                                                 FROM pg_catalog.pg_attribute a
+                                                 WHERE a.attrelid = t.oid
+                                                   AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+                                                   AND NOT a.attnotnull))))
+      AND NOT EXISTS (SELECT 1
+                      FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = t.oid
+                        AND d.deptype = 'e')
+), listed AS (
+    SELECT k.*, count(*) OVER () AS total
+    FROM keyless k
+    ORDER BY k.estimated_rows DESC, k.nspname, k.relname
+    LIMIT ?
+)
+SELECT pg_catalog.format('%I.%I', l.nspname, l.relname) AS table_name,
+       l.relkind = 'p'                                   AS partitioned,
+       l.estimated_rows,
+       l.relreplident = 'f'                              AS replica_identity_full,
+       -- a unique index that would do once its columns are NOT NULL
+       (SELECT pg_catalog.format('%I.%I', l.nspname, ic.relname)
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+         WHERE i.indrelid = l.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+         ORDER BY i.indnkeyatts, ic.relname
+         LIMIT 1)                                        AS unique_index,
+       (SELECT pg_catalog.quote_ident(ic.relname)
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+         WHERE i.indrelid = l.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+         ORDER BY i.indnkeyatts, ic.relname
+         LIMIT 1)                                        AS unique_index_name,
+       (SELECT string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+          FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = l.oid AND a.attnum = ANY (i.indkey::int2[])
+         WHERE i.indexrelid = (SELECT i2.indexrelid
+                                 FROM pg_catalog.pg_index i2
+                                 JOIN pg_catalog.pg_class ic2 ON ic2.oid = i2.indexrelid
+                                WHERE i2.indrelid = l.oid AND i2.indisunique AND i2.indisvalid
+                                  AND i2.indpred IS NULL AND i2.indexprs IS NULL
+                                ORDER BY i2.indnkeyatts, ic2.relname
+                                LIMIT 1)
+           AND NOT a.attnotnull)                         AS nullable_columns,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = l.oid AND a.attname = 'id' AND NOT a.attisdropped) AS has_id_column,
+       l.total
+FROM listed l
+ORDER BY l.estimated_rows DESC, l.nspname, l.relname

@@ -1,0 +1,185 @@
+package io.ampora.dbguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.WithPostgres;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A guard built from a URL reuses at most maxConcurrency physical connections across the checks of a
+ * report, each check still in its own read-only transaction with its own settings, and never reuses the
+ * connection of a check that was cut off or left its transaction aborted.
+ */
+@WithPostgres
+class SessionReuseTest {
+
+    @Test
+    void urlGuardRunsTwelveChecksOnAtMostMaxConcurrencyConnectionsEachInAFreshReadOnlyTransaction(TestDatabase db) {
+        List<DatabaseCheck> checks = new ArrayList<>(IntStream.range(0, 12).mapToObj(i -> (DatabaseCheck) new PidCheck("pid-" + i)).toList());
+        // leaves its transaction aborted: the next check on that connection must not inherit it
+        checks.add(3, new FailingCheck());
+
+        Report report = urlGuard(db, checks, 2, Duration.ofSeconds(5)).report();
+
+        Set<String> pids = new HashSet<>();
+        for (CheckResult r : report.checks()) {
+            if (r.checkId().startsWith("pid-")) {
+                assertThat(r.status()).as(r.summary()).isEqualTo(CheckStatus.PASS);
+                String[] parts = r.summary().split(" ");
+                pids.add(parts[0]);
+                assertThat(parts[1]).as("read only").isEqualTo("on");
+                assertThat(parts[2]).as("the check's own statement_timeout").isEqualTo("5s");
+                assertThat(parts[3]).as("a new transaction").isEqualTo("fresh");
+            }
+        }
+        assertThat(report.result("aborts-its-transaction").orElseThrow().status()).isEqualTo(CheckStatus.UNKNOWN);
+        assertThat(pids).as("physical connections").hasSizeBetween(1, 2);
+    }
+
+    @Test
+    void connectionOfACheckCutOffIsNotReused(TestDatabase db) throws Exception {
+        List<DatabaseCheck> checks = new ArrayList<>(List.of(new SleepingCheck()));
+        IntStream.range(0, 6).forEach(i -> checks.add(new PidCheck("pid-" + i)));
+
+        Report report = urlGuard(db, checks, 1, Duration.ofSeconds(1)).report();
+
+        CheckResult sleeper = report.result("sleeps-past-its-budget").orElseThrow();
+        assertThat(sleeper.status()).isEqualTo(CheckStatus.UNKNOWN);
+        String sleeperPid = SleepingCheck.pid;
+        assertThat(sleeperPid).isNotNull();
+        assertThat(report.checks()).filteredOn(r -> r.checkId().startsWith("pid-"))
+                .allSatisfy(r -> {
+                    assertThat(r.status()).as(r.summary()).isEqualTo(CheckStatus.PASS);
+                    assertThat(r.summary().split(" ")[0]).as("not the cut-off check's connection").isNotEqualTo(sleeperPid);
+                });
+    }
+
+    @Test
+    void dataSourceGuardStillTakesAConnectionPerCheckFromTheUsersDataSource(TestDatabase db) {
+        List<DatabaseCheck> checks = IntStream.range(0, 4).mapToObj(i -> (DatabaseCheck) new PidCheck("pid-" + i)).toList();
+
+        Report report = DbGuard.builder().dataSource(db.dataSource()).checks(checks).maxConcurrency(1).build().report();
+
+        Set<String> pids = new HashSet<>();
+        report.checks().forEach(r -> pids.add(r.summary().split(" ")[0]));
+        assertThat(pids).as("PGSimpleDataSource opens one physical connection per getConnection()").hasSize(4);
+    }
+
+    private static DbGuard urlGuard(TestDatabase db, List<DatabaseCheck> checks, int maxConcurrency, Duration checkTimeout) {
+        return DbGuard.builder().jdbcUrl(db.jdbcUrl()).user(db.server().adminUser()).password(db.server().adminPassword())
+                .checks(checks).maxConcurrency(maxConcurrency).checkTimeout(checkTimeout).build();
+    }
+
+    /** Says its backend pid, whether it is read-only, its statement_timeout and whether its transaction is new. */
+    static final class PidCheck implements DatabaseCheck {
+        private final String id;
+
+        PidCheck(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public RunbookSection runbook() {
+            return RunbookSection.BEYOND_RUNBOOK;
+        }
+
+        @Override
+        public String description() {
+            return "says which connection it ran on";
+        }
+
+        @Override
+        public CheckResult run(CheckContext context) throws Exception {
+            try (Statement st = context.connection().createStatement();
+                 ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), current_setting('transaction_read_only'),"
+                         + " current_setting('statement_timeout'),"
+                         + " CASE WHEN current_setting('dbguard.test_mark', true) IS NULL"
+                         + "   OR current_setting('dbguard.test_mark', true) = '' THEN 'fresh' ELSE 'inherited' END,"
+                         + " set_config('dbguard.test_mark', 'x', true)")) {
+                rs.next();
+                return CheckResult.pass(this, rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getString(4));
+            }
+        }
+    }
+
+    /** Fails a statement, leaving its transaction aborted. */
+    static final class FailingCheck implements DatabaseCheck {
+        @Override
+        public String id() {
+            return "aborts-its-transaction";
+        }
+
+        @Override
+        public RunbookSection runbook() {
+            return RunbookSection.BEYOND_RUNBOOK;
+        }
+
+        @Override
+        public String description() {
+            return "fails a statement";
+        }
+
+        @Override
+        public CheckResult run(CheckContext context) throws Exception {
+            try (Statement st = context.connection().createStatement()) {
+                st.execute("SELECT 1 / 0");
+            }
+            return CheckResult.pass(this, "unreachable");
+        }
+    }
+
+    /** Sleeps past its budget, so the runner cuts it off. */
+    static final class SleepingCheck implements DatabaseCheck {
+        static volatile String pid;
+
+        @Override
+        public String id() {
+            return "sleeps-past-its-budget";
+        }
+
+        @Override
+        public RunbookSection runbook() {
+            return RunbookSection.BEYOND_RUNBOOK;
+        }
+
+        @Override
+        public String description() {
+            return "sleeps";
+        }
+
+        @Override
+        public CheckResult run(CheckContext context) throws Exception {
+            try (Statement st = context.connection().createStatement()) {
+                try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    pid = rs.getString(1);
+                }
+                // statement_timeout is the budget: set it higher locally so that only the watchdog stops it
+                st.execute("SELECT set_config('statement_timeout', '30000', true)");
+                st.execute("SELECT pg_sleep(20)");
+            }
+            return CheckResult.pass(this, "unreachable");
+        }
+    }
+}
