@@ -52,7 +52,20 @@ public final class HealthEndpointTiming {
                         Runtime.getRuntime().availableProcessors(),
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
                 for (String endpoint : new String[] {"ready", "live"}) {
-                    measure(health.port(), endpoint, requests, rounds);
+                    measure("HealthServer", health.port(), endpoint, requests, rounds);
+                }
+                // For comparison: the same handler run on the JDK server's dispatcher thread (no executor
+                // hand-off), as an application mounting HealthHandler in an HttpServer without an executor does.
+                com.sun.net.httpserver.HttpServer direct = com.sun.net.httpserver.HttpServer.create(
+                        new InetSocketAddress("127.0.0.1", 0), 128);
+                direct.createContext("/health", new io.ampora.dbguard.health.HealthHandler(monitor));
+                direct.start();
+                try {
+                    for (String endpoint : new String[] {"ready", "live"}) {
+                        measure("dispatcher-thread HttpServer", direct.getAddress().getPort(), endpoint, requests, rounds);
+                    }
+                } finally {
+                    direct.stop(0);
                 }
                 System.out.printf(Locale.ROOT, "load average at end %.2f%n",
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
@@ -61,7 +74,7 @@ public final class HealthEndpointTiming {
         System.exit(0);
     }
 
-    private static void measure(int port, String endpoint, int requests, int rounds) throws IOException {
+    private static void measure(String server, int port, String endpoint, int requests, int rounds) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setTcpNoDelay(true);
             OutputStream out = socket.getOutputStream();
@@ -89,9 +102,9 @@ public final class HealthEndpointTiming {
                 System.out.printf(Locale.ROOT, "/health/%s round %d: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
                         + " max %.3f ms%n", endpoint, r + 1, requests, p50[r], p99[r], p999[r], nanos[requests - 1] / 1e6);
             }
-            System.out.printf(Locale.ROOT, "/health/%s (%d-byte body): p50 median %.3f ms (%.3f-%.3f), p99 median %.3f ms"
+            System.out.printf(Locale.ROOT, "%s /health/%s (%d-byte body): p50 median %.3f ms (%.3f-%.3f), p99 median %.3f ms"
                             + " (%.3f-%.3f), p99.9 median %.3f ms over %d rounds of %d keep-alive requests%n",
-                    endpoint, bytes, median(p50), min(p50), max(p50), median(p99), min(p99), max(p99), median(p999),
+                    server, endpoint, bytes, median(p50), min(p50), max(p50), median(p99), min(p99), max(p99), median(p999),
                     rounds, requests);
         }
     }
