@@ -239,7 +239,9 @@ public final class DbGuard {
 
         /**
          * The application's DataSource (a pool is fine: the guard borrows a session per check and returns
-         * it unchanged). Mutually exclusive with {@link #jdbcUrl(String)}.
+         * it unchanged). Mutually exclusive with {@link #jdbcUrl(String)}. A {@link ScopedDataSource} (such
+         * as the RLS module's {@code TenantDataSource}) is fine too: the checks run on its
+         * {@link ScopedDataSource#delegate()}, since they have no tenant.
          *
          * @param value the DataSource
          * @return this builder
@@ -529,7 +531,7 @@ public final class DbGuard {
             requirePositive("deadline", deadline);
             DataSource primary = primary(masker);
             ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(dataSource, masker);
+                    : ConnectionInfos.fromDataSource(primary, masker);
             if (checkTimeout.compareTo(deadline) > 0) {
                 throw new DbGuardConfigurationException("checkTimeout (" + checkTimeout + ") must not exceed deadline ("
                         + deadline + "): a check could never finish within the report");
@@ -543,7 +545,7 @@ public final class DbGuard {
             DataSource replica = replica(masker);
             ConnectionInfo replicaInfo = replicaJdbcUrl != null
                     ? ConnectionInfos.fromUrl(replicaJdbcUrl, replicaConnectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(replicaDataSource, masker);
+                    : ConnectionInfos.fromDataSource(replica, masker);
             List<DatabaseCheck> available = availableChecks();
             List<DatabaseCheck> selected = select(available);
             // Settings are validated against every available check, so that a setting of a check left out
@@ -560,7 +562,7 @@ public final class DbGuard {
                 throw new DbGuardConfigurationException("Set either dataSource or jdbcUrl, not both");
             }
             if (dataSource != null) {
-                return dataSource;
+                return unscoped(dataSource);
             }
             if (jdbcUrl == null || jdbcUrl.isBlank()) {
                 throw new DbGuardConfigurationException(
@@ -584,6 +586,35 @@ public final class DbGuard {
         }
 
         /**
+         * The DataSource under every {@link ScopedDataSource} layer: the guard's checks have no tenant (or
+         * other scope), so through the wrapper each of them would be refused (issue 19).
+         */
+        private static DataSource unscoped(DataSource given) {
+            DataSource current = given;
+            for (int depth = 0; depth < 8; depth++) {
+                ScopedDataSource scoped = scopedLayer(current);
+                if (scoped == null || scoped.delegate() == null) {
+                    break;
+                }
+                LOG.debug("DbGuard runs its checks on {}, the DataSource under {}", scoped.delegate().getClass().getName(),
+                        scoped.getClass().getName());
+                current = scoped.delegate();
+            }
+            return current;
+        }
+
+        private static ScopedDataSource scopedLayer(DataSource dataSource) {
+            if (dataSource instanceof ScopedDataSource scoped) {
+                return scoped;
+            }
+            try {
+                return dataSource.isWrapperFor(ScopedDataSource.class) ? dataSource.unwrap(ScopedDataSource.class) : null;
+            } catch (java.sql.SQLException | RuntimeException e) {
+                return null; // a wrapper that cannot tell is used as given
+            }
+        }
+
+        /**
          * pgjdbc waits forever for a server that accepts TCP and never answers (loginTimeout and
          * socketTimeout default to 0), so a blackholed connect would strand a thread per report: bound every
          * wait by the guard's budgets unless the URL or the properties set them.
@@ -602,7 +633,7 @@ public final class DbGuard {
 
         private DataSource replica(SecretMasker masker) {
             if (replicaJdbcUrl == null) {
-                return replicaDataSource;
+                return replicaDataSource == null ? null : unscoped(replicaDataSource);
             }
             if (replicaDataSource != null) {
                 throw new DbGuardConfigurationException("Set either replicaDataSource or replicaJdbcUrl, not both");

@@ -27,10 +27,17 @@ import java.util.Set;
  *
  * <pre>
  * GET .../live     200 {"status":"UP","checks":[]}                   liveness: never DOWN for the database
- * GET .../ready    200 or 503 {"status":"DOWN","checks":[{"name":"connectivity","status":"DOWN","data":{...}}]}
+ * GET .../ready    200 or 503 {"status":"DOWN","checks":[{"name":"connectivity","status":"DOWN","data":{...}},
+ *                                                       {"name":"tls","status":"UP","data":{"checkStatus":"PASS"}}]}
  * GET .../started  200 or 503                                        startup
  * GET .../report   200 the full report JSON (JsonReportRenderer's format) with "ready" and "live" added
  * </pre>
+ *
+ * <p>Probes are answered compactly, on one line: every check keeps its {@code name}, {@code status} and
+ * {@code data.checkStatus}, and only a check that makes the probe DOWN carries its full {@code data}
+ * (summary, remediation, first finding): what a probe's log needs, a few hundred bytes instead of the whole
+ * report on every request. {@code ?full=true} on a probe path answers every check in full
+ * ({@link #toHealthJson(ProbeResult)}); {@code .../report} is the full report.
  *
  * <p>Every answer comes from the monitor's last results; no request touches the database, and the body
  * is rendered once per monitor run, then reused. Mount it in an existing server with
@@ -44,6 +51,7 @@ public final class HealthHandler implements HttpHandler {
 
     private final DbGuardMonitor monitor;
     private final Map<Probe, Rendered> probeCache = new EnumMap<>(Probe.class);
+    private final Map<Probe, Rendered> fullProbeCache = new EnumMap<>(Probe.class);
     private volatile Rendered reportCache;
 
     /** A body rendered for one monitor snapshot, reused until the snapshot changes. */
@@ -68,10 +76,11 @@ public final class HealthHandler implements HttpHandler {
             }
             String path = exchange.getRequestURI().getPath();
             String last = path.substring(path.lastIndexOf('/') + 1);
+            boolean full = wantsFull(exchange.getRequestURI().getRawQuery());
             Rendered answer = switch (last) {
-                case "live" -> probe(Probe.LIVENESS);
-                case "ready" -> probe(Probe.READINESS);
-                case "started" -> probe(Probe.STARTUP);
+                case "live" -> probe(Probe.LIVENESS, full);
+                case "ready" -> probe(Probe.READINESS, full);
+                case "started" -> probe(Probe.STARTUP, full);
                 case "report" -> report();
                 default -> new Rendered(null, 404, json(Map.of("error", "Unknown health path " + path
                         + "; use live, ready, started or report")));
@@ -105,6 +114,43 @@ public final class HealthHandler implements HttpHandler {
         return root;
     }
 
+    /**
+     * A probe's compact answer, as the probe paths serve it: every check by {@code name}, {@code status}
+     * and {@code data.checkStatus}; the checks that make the probe DOWN with their full {@code data}.
+     *
+     * @param result the probe's answer
+     * @return the JSON tree, in {@link #toHealthJson(ProbeResult)}'s shape
+     */
+    public static Map<String, Object> toCompactHealthJson(ProbeResult result) {
+        Map<String, Object> root = toHealthJson(result);
+        List<Object> checks = new ArrayList<>();
+        for (Object entry : (List<?>) root.get("checks")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> check = (Map<String, Object>) entry;
+            if ("UP".equals(check.get("status")) && check.get("data") instanceof Map<?, ?> data) {
+                Map<String, Object> compact = new LinkedHashMap<>(check);
+                compact.put("data", Map.of("checkStatus", data.get("checkStatus")));
+                checks.add(compact);
+            } else {
+                checks.add(check);
+            }
+        }
+        root.put("checks", checks);
+        return root;
+    }
+
+    private static boolean wantsFull(String query) {
+        if (query == null) {
+            return false;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.equals("full") || pair.equals("full=true")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Map<String, Object> check(CheckResult r, ProbeResult result) {
         boolean down = result.down().contains(r.checkId());
         Map<String, Object> data = new LinkedHashMap<>();
@@ -129,18 +175,20 @@ public final class HealthHandler implements HttpHandler {
         return check;
     }
 
-    private Rendered probe(Probe probe) {
+    private Rendered probe(Probe probe, boolean full) {
         ProbeResult result = monitor.probe(probe);
+        Map<Probe, Rendered> cache = full ? fullProbeCache : probeCache;
         Rendered cached;
-        synchronized (probeCache) {
-            cached = probeCache.get(probe);
+        synchronized (cache) {
+            cached = cache.get(probe);
         }
         if (cached != null && cached.source() == result) {
             return cached;
         }
-        Rendered fresh = new Rendered(result, result.up() ? 200 : 503, json(toHealthJson(result)));
-        synchronized (probeCache) {
-            probeCache.put(probe, fresh);
+        Rendered fresh = new Rendered(result, result.up() ? 200 : 503,
+                full ? json(toHealthJson(result)) : compactJson(toCompactHealthJson(result)));
+        synchronized (cache) {
+            cache.put(probe, fresh);
         }
         return fresh;
     }
@@ -164,6 +212,10 @@ public final class HealthHandler implements HttpHandler {
 
     private static byte[] json(Object tree) {
         return JsonWriter.write(tree).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] compactJson(Object tree) {
+        return JsonWriter.writeCompact(tree).getBytes(StandardCharsets.UTF_8);
     }
 
     private static void send(HttpExchange exchange, Rendered answer) throws IOException {

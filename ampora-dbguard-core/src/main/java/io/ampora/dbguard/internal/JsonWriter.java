@@ -27,6 +27,22 @@ public final class JsonWriter {
         return out.append('\n').toString();
     }
 
+    /**
+     * Writes a value as JSON on one line, without indentation: for answers read by machines on every
+     * request, such as health probes.
+     *
+     * @param value a Map with String keys, a List, a String, Number, Boolean or null
+     * @return the JSON text, ending with a newline
+     */
+    public static String writeCompact(Object value) {
+        StringBuilder out = new StringBuilder();
+        write(out, value, COMPACT);
+        return out.append('\n').toString();
+    }
+
+    /** The depth that marks compact output: no newlines, no indentation, no space after a colon. */
+    private static final int COMPACT = Integer.MIN_VALUE;
+
     private static void write(StringBuilder out, Object value, int depth) {
         if (value == null) {
             out.append("null");
@@ -56,10 +72,10 @@ public final class JsonWriter {
         Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<?, ?> e = it.next();
-            newline(out, depth + 1);
+            newline(out, deeper(depth));
             string(out, String.valueOf(e.getKey()));
-            out.append(": ");
-            write(out, e.getValue(), depth + 1);
+            out.append(depth == COMPACT ? ":" : ": ");
+            write(out, e.getValue(), deeper(depth));
             if (it.hasNext()) {
                 out.append(',');
             }
@@ -75,8 +91,8 @@ public final class JsonWriter {
         }
         out.append('[');
         for (int i = 0; i < list.size(); i++) {
-            newline(out, depth + 1);
-            write(out, list.get(i), depth + 1);
+            newline(out, deeper(depth));
+            write(out, list.get(i), deeper(depth));
             if (i < list.size() - 1) {
                 out.append(',');
             }
@@ -85,7 +101,14 @@ public final class JsonWriter {
         out.append(']');
     }
 
+    private static int deeper(int depth) {
+        return depth == COMPACT ? COMPACT : depth + 1;
+    }
+
     private static void newline(StringBuilder out, int depth) {
+        if (depth == COMPACT) {
+            return;
+        }
         out.append('\n');
         out.append("  ".repeat(depth));
     }

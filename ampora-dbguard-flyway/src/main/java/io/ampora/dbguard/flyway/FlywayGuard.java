@@ -46,6 +46,8 @@ import java.util.Optional;
  *                         with neither, {@code schema-drift} is skipped
  * @param migrationRole    the role that runs migrations when it is not the application's own
  *                         ({@code current_user}); {@code migration-permissions} checks that role
+ * @param flywayLogging    whether the checks let Flyway log through its own loggers (its INFO lines on every
+ *                         run); by default they pass only its warnings and errors on, and the rest at DEBUG
  */
 public record FlywayGuard(
         List<String> locations,
@@ -54,7 +56,8 @@ public record FlywayGuard(
         boolean expectNoPending,
         Optional<Path> schemaSnapshot,
         Optional<String> schemaSnapshotResource,
-        Optional<String> migrationRole) {
+        Optional<String> migrationRole,
+        boolean flywayLogging) {
 
     /** Flyway's default history table. */
     public static final String DEFAULT_TABLE = "flyway_schema_history";
@@ -63,6 +66,23 @@ public record FlywayGuard(
     public FlywayGuard {
         locations = List.copyOf(locations);
         schemas = List.copyOf(schemas);
+    }
+
+    /**
+     * The configuration as it was before {@code flywayLogging} existed: Flyway's INFO lines kept out.
+     *
+     * @param locations              Flyway locations
+     * @param table                  the schema history table
+     * @param schemas                Flyway schemas
+     * @param expectNoPending        whether pending migrations are unexpected
+     * @param schemaSnapshot         the committed snapshot file
+     * @param schemaSnapshotResource the committed snapshot as a classpath resource
+     * @param migrationRole          the migrating role
+     */
+    public FlywayGuard(List<String> locations, String table, List<String> schemas, boolean expectNoPending,
+                       Optional<Path> schemaSnapshot, Optional<String> schemaSnapshotResource,
+                       Optional<String> migrationRole) {
+        this(locations, table, schemas, expectNoPending, schemaSnapshot, schemaSnapshotResource, migrationRole, false);
     }
 
     /**
@@ -104,6 +124,7 @@ public record FlywayGuard(
         private Path schemaSnapshot;
         private String schemaSnapshotResource;
         private String migrationRole;
+        private boolean flywayLogging;
 
         private Builder() {
         }
@@ -187,6 +208,24 @@ public record FlywayGuard(
         }
 
         /**
+         * Whether the checks let Flyway log as it does in a migration ({@code Database: ...},
+         * {@code Environment: ...}: a dozen INFO lines per monitor run). Default {@code false}: the checks
+         * hand Flyway's warnings and errors to SLF4J under Flyway's own logger names and the rest at DEBUG,
+         * so {@code org.flywaydb} at DEBUG in your logging configuration shows them too.
+         *
+         * <p>Flyway's logger choice is process-wide: it follows the last Flyway instance created. Create
+         * your own {@code Flyway} (for {@code migrate()}) after {@code verifyOrFail()}, as the README shows,
+         * and its logging is unaffected.
+         *
+         * @param value {@code true} to keep Flyway's own logging in the guard's runs
+         * @return this builder
+         */
+        public Builder flywayLogging(boolean value) {
+            this.flywayLogging = value;
+            return this;
+        }
+
+        /**
          * Validates and builds the configuration.
          *
          * @return the configuration
@@ -225,7 +264,7 @@ public record FlywayGuard(
                         + " schemaSnapshotResource(name), not both");
             }
             return new FlywayGuard(locations, table, schemas, expectNoPending, Optional.ofNullable(schemaSnapshot),
-                    Optional.ofNullable(schemaSnapshotResource), Optional.ofNullable(migrationRole));
+                    Optional.ofNullable(schemaSnapshotResource), Optional.ofNullable(migrationRole), flywayLogging);
         }
     }
 }

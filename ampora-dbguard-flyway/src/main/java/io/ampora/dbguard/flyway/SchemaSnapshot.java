@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import javax.sql.DataSource;
@@ -226,16 +227,30 @@ public record SchemaSnapshot(List<SchemaObject> objects) {
      * @throws IllegalArgumentException when the resource is missing or not a snapshot
      */
     public static SchemaSnapshot loadResource(String name) {
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        try (java.io.InputStream in = (loader != null ? loader : SchemaSnapshot.class.getClassLoader())
-                .getResourceAsStream(name.startsWith("/") ? name.substring(1) : name)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no schema snapshot resource " + name + " on the classpath");
-            }
+        java.net.URL url = resourceUrl(name).orElseThrow(() -> new IllegalArgumentException(
+                "no schema snapshot resource " + name + " on the classpath"));
+        try (java.io.InputStream in = url.openStream()) {
             return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the schema snapshot resource " + name, e);
         }
+    }
+
+    /**
+     * Finds a snapshot resource the way {@link #loadResource(String)} reads it: through the thread's context
+     * class loader, then this library's.
+     *
+     * @param name the resource name, e.g. {@code db/schema.json} (a leading {@code /} is ignored)
+     * @return where it is, empty when neither class loader has it
+     */
+    public static Optional<java.net.URL> resourceUrl(String name) {
+        String relative = name.startsWith("/") ? name.substring(1) : name;
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        java.net.URL url = context == null ? null : context.getResource(relative);
+        if (url == null) {
+            url = SchemaSnapshot.class.getClassLoader().getResource(relative);
+        }
+        return Optional.ofNullable(url);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ampora.dbguard.rls;
 
+import io.ampora.dbguard.ScopedDataSource;
 import io.ampora.dbguard.rls.internal.TenantBinding;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -32,10 +33,11 @@ import javax.sql.DataSource;
  * Tenant.run(tenantId, () -> jdbcTemplate.query(...));
  * }</pre>
  *
- * <p>Catalog reads through {@link java.sql.DatabaseMetaData} are not guarded. Give {@code DbGuard} the
- * {@link #delegate()}, not this DataSource: its checks run without a tenant.
+ * <p>Catalog reads through {@link java.sql.DatabaseMetaData} are not guarded. {@code DbGuard} given this
+ * DataSource runs its checks on {@link #delegate()} (it is a {@link ScopedDataSource}): they run without a
+ * tenant.
  */
-public final class TenantDataSource implements DataSource {
+public final class TenantDataSource implements ScopedDataSource {
 
     private final DataSource delegate;
     private final TenantBinding binding;
@@ -67,6 +69,7 @@ public final class TenantDataSource implements DataSource {
     }
 
     /** @return the wrapped DataSource, for work that must not be guarded (DbGuard's checks, migrations) */
+    @Override
     public DataSource delegate() {
         return delegate;
     }

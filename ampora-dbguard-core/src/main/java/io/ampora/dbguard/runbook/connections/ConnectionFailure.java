@@ -43,6 +43,11 @@ public enum ConnectionFailure {
     DISK_FULL("the server's disk is full (SQLState 53100)",
             "Free space on the database volume: find the largest tables (the disk-usage check), prune or archive"
                     + " them, or grow the volume; if WAL is the largest, grow the WAL volume."),
+    DATASOURCE_ERROR("the DataSource, or a wrapper around it, threw an exception of its own: not a network or server"
+            + " error",
+            "Read the exception named above: it comes from the DataSource given to the guard or a wrapper around it,"
+                    + " not from PostgreSQL. A wrapper that needs context for every statement (a tenant, a request)"
+                    + " refuses the guard's sessions: give the guard the DataSource underneath it."),
     UNKNOWN("the connection failed for a reason not in the runbook",
             "Read the driver's message below literally; it names the cause.");
 

@@ -1,17 +1,22 @@
 package io.ampora.dbguard.runbook.connections;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
 import java.sql.SQLException;
 import java.util.Locale;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
  * Names the runbook cause of a failed connection from the driver's exception: SQLState first (28P01,
  * 28000, 3D000, 53300, 57P03, 53100), then the network exception underneath (unknown host, refused,
- * timeout, no route, TLS), then the message. Used by {@code connectivity} and by the pool diagnostics.
+ * timeout, no route, TLS), then the message. An exception that is neither the driver's nor the network's
+ * (a DataSource wrapper refusing the session, say) is {@link ConnectionFailure#DATASOURCE_ERROR} when
+ * nothing from the driver lies under it. Used by {@code connectivity} and by the pool diagnostics.
  */
 public final class ConnectionFailureClassifier {
 
@@ -49,6 +54,10 @@ public final class ConnectionFailureClassifier {
             default:
                 break;
         }
+        Throwable own = ownException(error).orElse(null);
+        if (own != null && !hasDriverCause(own)) {
+            return ConnectionFailure.DATASOURCE_ERROR;
+        }
         if (first(error, UnknownHostException.class) != null) {
             return ConnectionFailure.HOST_UNRESOLVABLE;
         }
@@ -79,6 +88,36 @@ public final class ConnectionFailureClassifier {
             return ConnectionFailure.CONNECTION_LOST;
         }
         return ConnectionFailure.UNKNOWN;
+    }
+
+    /**
+     * The first exception in the chain that is neither the driver's ({@link SQLException}) nor the network's
+     * or TLS's ({@link IOException}, {@link GeneralSecurityException}): thrown by the DataSource itself or
+     * a wrapper around it (a pool, a tenant binder), so the diagnosis names it instead of burying it.
+     *
+     * @param error what {@code getConnection()} or the session setup threw
+     * @return that exception, empty when the chain holds only driver and network exceptions
+     */
+    public static Optional<Throwable> ownException(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (!isDriverLevel(t)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean hasDriverCause(Throwable own) {
+        for (Throwable t = own.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (isDriverLevel(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isDriverLevel(Throwable t) {
+        return t instanceof SQLException || t instanceof IOException || t instanceof GeneralSecurityException;
     }
 
     private static <T extends Throwable> T first(Throwable error, Class<T> type) {

@@ -71,8 +71,17 @@ public final class ConnectivityCheck implements DatabaseCheck {
                     .detail("user", info.user());
         }
         finding.detail("elapsedMs", attempt.duration().toMillis());
+        // An exception of the DataSource's own (a wrapper refusing the guard's session) is what explains the
+        // failure: name it in the summary, never only in the details.
+        String thrown = "";
+        Throwable own = ConnectionFailureClassifier.ownException(attempt.error().orElse(null)).orElse(null);
+        if (own != null) {
+            finding.detail("exception", own.getClass().getName());
+            thrown = " It threw " + own.getClass().getName() + (own.getMessage() == null ? "" : ": " + own.getMessage())
+                    + (own.getMessage() != null && own.getMessage().endsWith(".") ? "" : ".");
+        }
         return result.summary("Cannot connect" + (info.isKnown() ? " to " + info.host() + ":" + info.port() : "")
-                        + ": " + diagnosis.cause().meaning() + ".")
+                        + ": " + diagnosis.cause().meaning() + "." + thrown)
                 .finding(finding.build())
                 .remediation(diagnosis.cause().remediation())
                 .build();

@@ -23,6 +23,10 @@ import java.util.Objects;
 public final class SchemaDriftCheck implements DatabaseCheck {
 
     private static final int MAX_FINDINGS = 50;
+    private static final String WRITE_IT = "Write the snapshot from a freshly migrated database: the migration test's"
+            + " MigrationAssertions...matchesSnapshot(path) with -Dampora.snapshot.update=true, or"
+            + " SchemaSnapshot.read(connection, schemas, table).write(path); or configure the file it wrote with"
+            + " FlywayGuard.custom().schemaSnapshot(Path) / schemaSnapshotResource(name).";
 
     private final FlywayGuard config;
 
@@ -57,8 +61,21 @@ public final class SchemaDriftCheck implements DatabaseCheck {
         String source = config.schemaSnapshot().map(p -> p.getFileName().toString())
                 .orElseGet(() -> config.schemaSnapshotResource().orElseThrow());
         Path file = config.schemaSnapshot().orElse(null);
+        String resource = config.schemaSnapshotResource().map(SchemaDriftCheck::relative).orElse(null);
+        // A configured snapshot that is not there is a configuration error, not drift and not a broken check.
+        // SKIP, not FAIL: drift itself only warns, so its missing input must not stop a service's startup.
+        if (file != null && !Files.exists(file)) {
+            return CheckResult.builder(this).status(CheckStatus.SKIP)
+                    .summary("The schema snapshot " + file.toAbsolutePath() + " does not exist (working directory "
+                            + Path.of("").toAbsolutePath() + "), so schema-drift compares nothing.")
+                    .remediation(WRITE_IT)
+                    .build();
+        }
         if (file != null && !Files.isReadable(file)) {
             return CheckResult.unknown(this, "The schema snapshot " + file.toAbsolutePath() + " cannot be read.");
+        }
+        if (resource != null && SchemaSnapshot.resourceUrl(resource).isEmpty()) {
+            return missingResource(resource);
         }
         FlywayReader.Status status = FlywayReader.read(config, context.connection());
         if (!status.pending().isEmpty() || status.migrations().stream().anyMatch(m -> m.getState().name().startsWith("FUTURE"))) {
@@ -67,8 +84,16 @@ public final class SchemaDriftCheck implements DatabaseCheck {
                     + status.newestInCode().map(Object::toString).orElse("none")
                     + "): drift is compared once migrations have applied.");
         }
-        SchemaSnapshot expected = file != null ? SchemaSnapshot.load(file)
-                : SchemaSnapshot.loadResource(config.schemaSnapshotResource().orElseThrow());
+        SchemaSnapshot expected;
+        try {
+            expected = file != null ? SchemaSnapshot.load(file) : SchemaSnapshot.loadResource(resource);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            return CheckResult.builder(this).status(CheckStatus.UNKNOWN)
+                    .summary("The schema snapshot " + (file != null ? file.toAbsolutePath().toString()
+                            : "resource '" + resource + "'") + " cannot be used: " + e.getMessage() + ".")
+                    .remediation(WRITE_IT)
+                    .build();
+        }
         SchemaSnapshot actual = SchemaSnapshot.read(context.connection(), config.schemas(), config.table());
         SchemaDiff diff = expected.diff(actual);
         if (diff.isEmpty()) {
@@ -89,6 +114,31 @@ public final class SchemaDriftCheck implements DatabaseCheck {
                         + " was added by hand, restore what was removed); if the snapshot is stale, regenerate it from a"
                         + " freshly migrated database (-Dampora.snapshot.update=true in the migration test).")
                 .build();
+    }
+
+    private CheckResult missingResource(String resource) {
+        Path test = Path.of("src/test/resources").resolve(resource);
+        Path main = Path.of("src/main/resources").resolve(resource);
+        return CheckResult.builder(this).status(CheckStatus.SKIP)
+                .summary("The schema snapshot resource '" + resource + "' is not on the classpath (looked up through"
+                        + " the thread's context class loader and the library's), so schema-drift compares nothing."
+                        + " The README's migration test (MigrationAssertions.matchesSnapshot) writes it to "
+                        + unix(test) + ", which only tests see"
+                        + (Files.exists(test) ? " (it is there: " + test.toAbsolutePath() + ")" : "")
+                        + "; the application finds it under " + unix(main) + ".")
+                .remediation("Ship the snapshot with the application: write it to " + unix(main)
+                        + " (matchesSnapshot(Path.of(\"" + unix(main) + "\")) in the migration test), or point the"
+                        + " guard at the file with FlywayGuard.custom().schemaSnapshot(Path.of(...)), or leave"
+                        + " schemaSnapshotResource out to turn schema-drift off.")
+                .build();
+    }
+
+    private static String relative(String resource) {
+        return resource.startsWith("/") ? resource.substring(1) : resource;
+    }
+
+    private static String unix(Path path) {
+        return path.toString().replace('\\', '/');
     }
 
     private static String capitalise(String s) {

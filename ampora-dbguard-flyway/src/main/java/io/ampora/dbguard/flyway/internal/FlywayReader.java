@@ -83,7 +83,11 @@ public final class FlywayReader {
     public static Status read(FlywayGuard config, Connection session) throws SQLException {
         String schema = historySchema(config, session);
         boolean exists = tableExists(session, schema, config.table());
-        Flyway flyway = configure(config, new SessionDataSource(session)).load();
+        FluentConfiguration fc = configure(config, new SessionDataSource(session));
+        if (!config.flywayLogging()) {
+            fc = fc.loggers(QuietFlywayLogCreator.class.getName()); // its INFO lines on every run, unless asked
+        }
+        Flyway flyway = fc.load();
         MigrationInfo[] all = flyway.info().all();
         return new Status(Arrays.asList(all), schema, exists);
     }
