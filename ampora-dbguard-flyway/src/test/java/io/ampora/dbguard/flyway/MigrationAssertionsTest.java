@@ -25,7 +25,8 @@ class MigrationAssertionsTest {
         migrated.isSafe();
 
         assertThat(migrated.applied()).containsExactly("V1__create_customers.sql", "V2__create_orders.sql",
-                "V3__expand_customers_and_notes.sql", "V4__link_orders_to_notes_not_valid.sql",
+                "V3__expand_customers_and_notes.sql", "V3_1__add_pinned_note.sql",
+                "V3_2__index_pinned_note_concurrently.sql", "V4__link_orders_to_notes_not_valid.sql",
                 "V5__validate_pinned_note_fk.sql");
         assertThat(migrated.violations()).isEmpty();
     }
@@ -68,7 +69,7 @@ class MigrationAssertionsTest {
     @Test
     void allowedMigrationIsNotReported(TestDatabase db) {
         MigratedDatabase migrated = MigrationAssertions.forLocations(UNSAFE).schemas("unsafe_allowed")
-                .allow("V3__drop_legacy_code.sql", MigrationRule.BACKWARD_COMPATIBLE)
+                .allow("V3__drop_legacy_code.sql", MigrationRule.BACKWARD_COMPATIBLE, MigrationRule.LOCK_TIMEOUT)
                 .allow("5")
                 .on(db.dataSource());
 
