@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -184,6 +185,7 @@ public final class MigrationAssertions {
         private final List<String> applied = new ArrayList<>();
         private final List<MigrationViolation> violations = new ArrayList<>();
         private final List<MigrationRecord> records = new ArrayList<>();
+        private String snapshotReport;
         private String failure;
 
         private MigratedDatabase(MigrationAssertions config, DataSource dataSource) {
@@ -378,7 +380,8 @@ public final class MigrationAssertions {
 
         /**
          * Asserts that the migrated schema equals the committed snapshot. With
-         * {@code -Dampora.snapshot.update=true} it writes the file instead (review and commit the change).
+         * {@code -Dampora.snapshot.update=true} it writes the file instead, as {@link #updateSnapshot(Path)}
+         * does, and reports what it wrote or what changed.
          *
          * @param file the committed snapshot, e.g. {@code src/test/resources/db/schema.json}
          * @return this
@@ -386,16 +389,14 @@ public final class MigrationAssertions {
          */
         public MigratedDatabase matchesSnapshot(Path file) {
             appliesCleanly();
-            SchemaSnapshot actual = schema();
             if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-                actual.write(file);
-                LOG.warn("Wrote the schema snapshot {} ({} objects); review and commit it", file.toAbsolutePath(),
-                        actual.objects().size());
-                return this;
+                return updateSnapshot(file);
             }
+            SchemaSnapshot actual = schema();
             if (!Files.exists(file)) {
-                throw new AssertionError("No schema snapshot at " + file.toAbsolutePath() + ": create it with"
-                        + " -D" + UPDATE_PROPERTY + "=true (or updateSnapshot(path)), then review and commit it.");
+                throw new AssertionError("No schema snapshot at " + file.toAbsolutePath() + ". Create it in one step:"
+                        + " run this test once with -D" + UPDATE_PROPERTY + "=true (or call .updateSnapshot(path)); it"
+                        + " will write " + summary(actual) + ". Review and commit it; later runs compare with it.");
             }
             SchemaDiff diff = SchemaSnapshot.load(file).diff(actual);
             if (!diff.isEmpty()) {
@@ -408,15 +409,46 @@ public final class MigrationAssertions {
         }
 
         /**
-         * Writes the migrated schema to a snapshot file, whatever it held.
+         * Writes the migrated schema to a snapshot file and says what it did: created (with what), updated
+         * (with every difference from the previous file) or unchanged. The report is logged at WARN and kept
+         * in {@link #snapshotReport()}.
          *
          * @param file where to write
          * @return this
          */
         public MigratedDatabase updateSnapshot(Path file) {
             appliesCleanly();
-            schema().write(file);
+            SchemaSnapshot actual = schema();
+            if (!Files.exists(file)) {
+                snapshotReport = "Created the schema snapshot " + file.toAbsolutePath() + " with " + summary(actual)
+                        + ". Review and commit it.";
+            } else {
+                SchemaDiff diff = SchemaSnapshot.load(file).diff(actual);
+                snapshotReport = diff.isEmpty() ? "The schema snapshot " + file.toAbsolutePath() + " is unchanged ("
+                        + actual.objects().size() + " objects)."
+                        : "Updated the schema snapshot " + file.toAbsolutePath() + " (" + diff.changes().size()
+                        + " differences):\n - " + diff.toString().replace("\n", "\n - ") + "\nReview and commit it.";
+            }
+            actual.write(file);
+            LOG.warn("{}", snapshotReport);
             return this;
+        }
+
+        /**
+         * What the last {@link #updateSnapshot(Path)} (or {@link #matchesSnapshot(Path)} with the update flag)
+         * wrote: created with which objects, or updated with which differences, or unchanged.
+         *
+         * @return the report, empty when no snapshot was written
+         */
+        public Optional<String> snapshotReport() {
+            return Optional.ofNullable(snapshotReport);
+        }
+
+        private static String summary(SchemaSnapshot snapshot) {
+            Map<String, Long> byType = snapshot.objects().stream().collect(Collectors.groupingBy(
+                    SchemaSnapshot.SchemaObject::type, java.util.TreeMap::new, Collectors.counting()));
+            return snapshot.objects().size() + " objects (" + byType.entrySet().stream()
+                    .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")) + ")";
         }
 
         /** @return the schema the migrations built */
