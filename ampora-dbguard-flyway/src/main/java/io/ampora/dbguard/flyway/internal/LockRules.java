@@ -114,7 +114,7 @@ public final class LockRules {
                                     + " waits behind one long transaction, every later query on " + table
                                     + " queues behind it (runbook 7).",
                             "SET lock_timeout = '5s'; as the migration's first statement, and retry the deploy when it"
-                                    + " times out (FlywayGuard.custom()...migrationLockTimeout(...) does both)", stmt));
+                                    + " times out (FlywayGuard...safeMigrator().migrate(dataSource) does both in production)", stmt));
                 }
             }
         }
