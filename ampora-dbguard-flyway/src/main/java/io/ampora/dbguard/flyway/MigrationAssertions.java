@@ -1,12 +1,16 @@
 package io.ampora.dbguard.flyway;
 
 import io.ampora.dbguard.flyway.internal.FlywayReader;
+import io.ampora.dbguard.flyway.internal.LockRules;
+import io.ampora.dbguard.flyway.internal.MigrationRecorder;
 import io.ampora.dbguard.flyway.internal.MigrationRules;
 import io.ampora.dbguard.flyway.internal.SchemaState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -14,11 +18,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,17 +54,25 @@ public final class MigrationAssertions {
     /** The system property that makes {@link MigratedDatabase#matchesSnapshot(Path)} rewrite the file. */
     public static final String UPDATE_PROPERTY = "ampora.snapshot.update";
 
+    /** How long a migration statement may wait for a lock in a test before it is cancelled, by default. */
+    public static final Duration DEFAULT_LOCK_WAIT_LIMIT = Duration.ofSeconds(30);
+
     private final List<String> locations;
     private final String table;
     private final List<String> schemas;
     private final Map<String, Set<MigrationRule>> allowed;
+    private final boolean requireLockTimeout;
+    private final Duration lockWaitLimit;
 
     private MigrationAssertions(List<String> locations, String table, List<String> schemas,
-                                Map<String, Set<MigrationRule>> allowed) {
+                                Map<String, Set<MigrationRule>> allowed, boolean requireLockTimeout,
+                                Duration lockWaitLimit) {
         this.locations = List.copyOf(locations);
         this.table = table;
         this.schemas = List.copyOf(schemas);
-        this.allowed = Map.copyOf(allowed);
+        this.allowed = Collections.unmodifiableMap(new LinkedHashMap<>(allowed));
+        this.requireLockTimeout = requireLockTimeout;
+        this.lockWaitLimit = lockWaitLimit;
     }
 
     /**
@@ -69,7 +85,8 @@ public final class MigrationAssertions {
         if (locations.length == 0) {
             throw new IllegalArgumentException("forLocations needs at least one Flyway location, e.g. classpath:db/migration");
         }
-        return new MigrationAssertions(Arrays.asList(locations), FlywayGuard.DEFAULT_TABLE, List.of(), Map.of());
+        return new MigrationAssertions(Arrays.asList(locations), FlywayGuard.DEFAULT_TABLE, List.of(), Map.of(), true,
+                DEFAULT_LOCK_WAIT_LIMIT);
     }
 
     /**
@@ -79,7 +96,8 @@ public final class MigrationAssertions {
      * @return a copy with that table
      */
     public MigrationAssertions table(String value) {
-        return new MigrationAssertions(locations, Objects.requireNonNull(value, "table"), schemas, allowed);
+        return new MigrationAssertions(locations, Objects.requireNonNull(value, "table"), schemas, allowed, requireLockTimeout,
+                lockWaitLimit);
     }
 
     /**
@@ -89,7 +107,7 @@ public final class MigrationAssertions {
      * @return a copy with those schemas
      */
     public MigrationAssertions schemas(String... values) {
-        return new MigrationAssertions(locations, table, Arrays.asList(values), allowed);
+        return new MigrationAssertions(locations, table, Arrays.asList(values), allowed, requireLockTimeout, lockWaitLimit);
     }
 
     /**
@@ -107,7 +125,32 @@ public final class MigrationAssertions {
             merged.addAll(b);
             return merged;
         });
-        return new MigrationAssertions(locations, table, schemas, copy);
+        return new MigrationAssertions(locations, table, schemas, copy, requireLockTimeout, lockWaitLimit);
+    }
+
+    /**
+     * Whether a migration that takes an ACCESS EXCLUSIVE lock on an existing table must set
+     * {@code lock_timeout} first ({@link MigrationRule#LOCK_TIMEOUT}, on by default).
+     *
+     * @param value false to switch the rule off for every migration
+     * @return a copy with that policy
+     */
+    public MigrationAssertions requireLockTimeout(boolean value) {
+        return new MigrationAssertions(locations, table, schemas, allowed, value, lockWaitLimit);
+    }
+
+    /**
+     * How long a migration statement may wait for a lock in the test (default 30 s): then it is cancelled
+     * and the migration fails naming the session that blocked it, instead of hanging the build.
+     *
+     * @param value a positive duration
+     * @return a copy with that limit
+     */
+    public MigrationAssertions lockWaitLimit(Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("lockWaitLimit must be a positive duration, got " + value);
+        }
+        return new MigrationAssertions(locations, table, schemas, allowed, requireLockTimeout, value);
     }
 
     /**
@@ -141,6 +184,8 @@ public final class MigrationAssertions {
         private final DataSource dataSource;
         private final List<String> applied = new ArrayList<>();
         private final List<MigrationViolation> violations = new ArrayList<>();
+        private final List<MigrationRecord> records = new ArrayList<>();
+        private String snapshotReport;
         private String failure;
 
         private MigratedDatabase(MigrationAssertions config, DataSource dataSource) {
@@ -167,31 +212,90 @@ public final class MigrationAssertions {
                         + "; give the test a fresh database or its own schemas(...)");
             }
             FlywayGuard guard = guard();
-            List<MigrationInfo> pending = Arrays.stream(FlywayReader.configure(guard, dataSource).load().info().pending())
-                    .filter(m -> m.getVersion() != null).toList();
-            for (MigrationInfo m : pending) {
-                SchemaState before = state();
-                try {
-                    FlywayReader.configure(guard, dataSource).target(m.getVersion().getVersion()).load().migrate();
-                } catch (FlywayException e) {
-                    failure = m.getScript() + " failed on an empty database after " + applied.size()
-                            + " migrations applied: " + e.getMessage().lines().limit(12).collect(Collectors.joining(" | "));
-                    return;
-                }
-                applied.add(m.getScript());
-                for (MigrationViolation v : MigrationRules.judge(m.getScript(), before, state())) {
-                    if (config.isAllowed(v, m.getVersion().getVersion())) {
-                        LOG.info("allowed: {}", v.message());
-                    } else {
-                        violations.add(v);
+            MigrationInfo[] all = FlywayReader.configure(guard, dataSource).load().info().all();
+            checkAllowedNamesExist(all);
+            List<MigrationInfo> pending = Arrays.stream(all)
+                    .filter(m -> m.getVersion() != null && m.getState() == MigrationState.PENDING).toList();
+            try (MigrationRecorder recorder = new MigrationRecorder(dataSource, config.lockWaitLimit)) {
+                for (MigrationInfo m : pending) {
+                    SchemaState before = state();
+                    recorder.expect(before.tables().keySet());
+                    try {
+                        migrating(guard, recorder).target(m.getVersion().getVersion()).load().migrate();
+                    } catch (FlywayException e) {
+                        failure = m.getScript() + " failed on an empty database after " + applied.size()
+                                + " migrations applied: " + explain(m.getScript(), e, recorder.explanation());
+                        return;
+                    }
+                    applied.add(m.getScript());
+                    SchemaState after = state();
+                    MigrationRecorder.Run run = recorder.finished();
+                    Set<Long> rewritten = Set.of();
+                    List<MigrationViolation> found = new ArrayList<>();
+                    if (run != null) {
+                        LockRules.Judgement judgement = LockRules.judge(run, before, after, config.requireLockTimeout);
+                        records.add(judgement.record());
+                        rewritten = judgement.rewritten();
+                        found.addAll(judgement.violations());
+                    }
+                    found.addAll(0, MigrationRules.judge(m.getScript(), before, after, rewritten));
+                    for (MigrationViolation v : found) {
+                        if (config.isAllowed(v, m.getVersion().getVersion())) {
+                            LOG.info("allowed: {}", v.message());
+                        } else {
+                            violations.add(v);
+                        }
                     }
                 }
+                try {
+                    migrating(guard, recorder).load().migrate();
+                } catch (FlywayException e) {
+                    failure = "the repeatable migrations failed after every versioned one applied: "
+                            + explain("a repeatable migration", e, recorder.explanation());
+                }
             }
-            try {
-                FlywayReader.configure(guard, dataSource).load().migrate();
-            } catch (FlywayException e) {
-                failure = "the repeatable migrations failed after every versioned one applied: "
-                        + e.getMessage().lines().limit(12).collect(Collectors.joining(" | "));
+        }
+
+        /**
+         * Flyway for the test's migrations: through the recorder, with callbacks, and with Flyway's lock taken
+         * at session level ({@code postgresql.transactional.lock=false}). Flyway's default keeps its advisory
+         * lock in a transaction that stays open during the migration, and CREATE INDEX CONCURRENTLY /
+         * REINDEX CONCURRENTLY wait for every open transaction: they would wait for Flyway itself.
+         */
+        private static FluentConfiguration migrating(FlywayGuard guard, MigrationRecorder recorder) {
+            FluentConfiguration fc = FlywayReader.configure(guard, recorder.dataSource()).callbacks(recorder);
+            fc.getPluginRegister().getPlugin(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+            return fc;
+        }
+
+        private static String explain(String script, FlywayException e, String known) {
+            String message = e.getMessage() == null ? e.toString()
+                    : e.getMessage().lines().limit(12).collect(Collectors.joining(" | "));
+            if (known != null) {
+                return known + " (Flyway: " + message + ")";
+            }
+            if (message.contains("non-transactional")) {
+                return script + " mixes statements PostgreSQL runs only outside a transaction (CREATE/DROP INDEX"
+                        + " CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM...) with others, so Flyway can run it neither"
+                        + " in a transaction nor without one: move the CONCURRENTLY statements to a migration of their"
+                        + " own (Flyway then runs it outside a transaction), or add the script configuration file "
+                        + script + ".conf with executeInTransaction=false (each statement then commits on its own)."
+                        + " Flyway said: " + message;
+            }
+            return message;
+        }
+
+        private void checkAllowedNamesExist(MigrationInfo[] all) {
+            for (String key : config.allowed.keySet()) {
+                boolean known = Arrays.stream(all).anyMatch(m -> key.equals(m.getScript())
+                        || (m.getScript() != null && m.getScript().endsWith("/" + key))
+                        || (m.getVersion() != null && key.equals(m.getVersion().getVersion())));
+                if (!known) {
+                    throw new AssertionError(".allow(\"" + key + "\", ...) names no migration in " + config.locations
+                            + ": a stale exemption (renamed or removed migration?) would silently exempt the next file"
+                            + " of that name. The migrations are: " + Arrays.stream(all).map(MigrationInfo::getScript)
+                            .collect(Collectors.joining(", ")) + ". Remove the exemption or correct its name.");
+                }
             }
         }
 
@@ -276,7 +380,8 @@ public final class MigrationAssertions {
 
         /**
          * Asserts that the migrated schema equals the committed snapshot. With
-         * {@code -Dampora.snapshot.update=true} it writes the file instead (review and commit the change).
+         * {@code -Dampora.snapshot.update=true} it writes the file instead, as {@link #updateSnapshot(Path)}
+         * does, and reports what it wrote or what changed.
          *
          * @param file the committed snapshot, e.g. {@code src/test/resources/db/schema.json}
          * @return this
@@ -284,16 +389,14 @@ public final class MigrationAssertions {
          */
         public MigratedDatabase matchesSnapshot(Path file) {
             appliesCleanly();
-            SchemaSnapshot actual = schema();
             if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-                actual.write(file);
-                LOG.warn("Wrote the schema snapshot {} ({} objects); review and commit it", file.toAbsolutePath(),
-                        actual.objects().size());
-                return this;
+                return updateSnapshot(file);
             }
+            SchemaSnapshot actual = schema();
             if (!Files.exists(file)) {
-                throw new AssertionError("No schema snapshot at " + file.toAbsolutePath() + ": create it with"
-                        + " -D" + UPDATE_PROPERTY + "=true (or updateSnapshot(path)), then review and commit it.");
+                throw new AssertionError("No schema snapshot at " + file.toAbsolutePath() + ". Create it in one step:"
+                        + " run this test once with -D" + UPDATE_PROPERTY + "=true (or call .updateSnapshot(path)); it"
+                        + " will write " + summary(actual) + ". Review and commit it; later runs compare with it.");
             }
             SchemaDiff diff = SchemaSnapshot.load(file).diff(actual);
             if (!diff.isEmpty()) {
@@ -306,15 +409,46 @@ public final class MigrationAssertions {
         }
 
         /**
-         * Writes the migrated schema to a snapshot file, whatever it held.
+         * Writes the migrated schema to a snapshot file and says what it did: created (with what), updated
+         * (with every difference from the previous file) or unchanged. The report is logged at WARN and kept
+         * in {@link #snapshotReport()}.
          *
          * @param file where to write
          * @return this
          */
         public MigratedDatabase updateSnapshot(Path file) {
             appliesCleanly();
-            schema().write(file);
+            SchemaSnapshot actual = schema();
+            if (!Files.exists(file)) {
+                snapshotReport = "Created the schema snapshot " + file.toAbsolutePath() + " with " + summary(actual)
+                        + ". Review and commit it.";
+            } else {
+                SchemaDiff diff = SchemaSnapshot.load(file).diff(actual);
+                snapshotReport = diff.isEmpty() ? "The schema snapshot " + file.toAbsolutePath() + " is unchanged ("
+                        + actual.objects().size() + " objects)."
+                        : "Updated the schema snapshot " + file.toAbsolutePath() + " (" + diff.changes().size()
+                        + " differences):\n - " + diff.toString().replace("\n", "\n - ") + "\nReview and commit it.";
+            }
+            actual.write(file);
+            LOG.warn("{}", snapshotReport);
             return this;
+        }
+
+        /**
+         * What the last {@link #updateSnapshot(Path)} (or {@link #matchesSnapshot(Path)} with the update flag)
+         * wrote: created with which objects, or updated with which differences, or unchanged.
+         *
+         * @return the report, empty when no snapshot was written
+         */
+        public Optional<String> snapshotReport() {
+            return Optional.ofNullable(snapshotReport);
+        }
+
+        private static String summary(SchemaSnapshot snapshot) {
+            Map<String, Long> byType = snapshot.objects().stream().collect(Collectors.groupingBy(
+                    SchemaSnapshot.SchemaObject::type, java.util.TreeMap::new, Collectors.counting()));
+            return snapshot.objects().size() + " objects (" + byType.entrySet().stream()
+                    .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")) + ")";
         }
 
         /** @return the schema the migrations built */
@@ -329,6 +463,16 @@ public final class MigrationAssertions {
         /** @return the migration files applied, in order */
         public List<String> applied() {
             return List.copyOf(applied);
+        }
+
+        /**
+         * What each migration really did to the tables that existed before it: lock modes, rows scanned under
+         * a lock blocking writes, how long that lock was held, rewrites.
+         *
+         * @return one record per versioned migration applied, in order
+         */
+        public List<MigrationRecord> records() {
+            return List.copyOf(records);
         }
 
         /** @return every rule broken and not allowed, for assertions of one's own */

@@ -24,9 +24,11 @@ public final class MigrationRules {
      * @param script the migration file
      * @param before the state before
      * @param after  the state after
+     * @param rewritesReported the tables whose rewrite the statement-level record already reported
      * @return what the step breaks, in a stable order
      */
-    public static List<MigrationViolation> judge(String script, SchemaState before, SchemaState after) {
+    public static List<MigrationViolation> judge(String script, SchemaState before, SchemaState after,
+                                                 java.util.Set<Long> rewritesReported) {
         List<MigrationViolation> out = new ArrayList<>();
         for (Table old : before.tables().values()) {
             Table now = after.tables().get(old.oid());
@@ -43,7 +45,8 @@ public final class MigrationRules {
                         "create the new table (or a view named " + now.name() + "), write to both, and drop the old"
                                 + " name later (" + EXPAND_CONTRACT + ")"));
             }
-            if ((old.kind().equals("r") || old.kind().equals("m")) && now.filenode() != old.filenode()) {
+            if ((old.kind().equals("r") || old.kind().equals("m")) && now.filenode() != old.filenode()
+                    && !rewritesReported.contains(old.oid())) {
                 out.add(new MigrationViolation(script, MigrationRule.NO_TABLE_REWRITE, now.name(),
                         "rewrites table " + now.name() + " (relfilenode " + old.filenode() + " -> " + now.filenode()
                                 + "): it holds an ACCESS EXCLUSIVE lock while the whole table is copied.",

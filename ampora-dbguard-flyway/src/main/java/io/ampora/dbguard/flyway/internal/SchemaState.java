@@ -40,8 +40,11 @@ public record SchemaState(Map<Long, Table> tables, Map<String, Column> columns, 
      * @param type       its type as format_type writes it
      * @param notNull    NOT NULL
      * @param hasDefault a default, identity or generation expression
+     * @param identity   an identity column
+     * @param defaultExpr the default expression, null when none
      */
-    public record Column(long tableOid, int attnum, String name, String type, boolean notNull, boolean hasDefault) {
+    public record Column(long tableOid, int attnum, String name, String type, boolean notNull, boolean hasDefault,
+                         boolean identity, String defaultExpr) {
     }
 
     /**
@@ -81,7 +84,8 @@ public record SchemaState(Map<Long, Table> tables, Map<String, Column> columns, 
         try (ResultSet rs = query(c, "tracked-columns", schemas, historyTable)) {
             while (rs.next()) {
                 Column col = new Column(rs.getLong("table_oid"), rs.getInt("attnum"), rs.getString("name"),
-                        rs.getString("type"), rs.getBoolean("not_null"), rs.getBoolean("has_default"));
+                        rs.getString("type"), rs.getBoolean("not_null"), rs.getBoolean("has_default"),
+                        rs.getBoolean("identity"), rs.getString("default_expr"));
                 columns.put(col.tableOid() + ":" + col.attnum(), col);
             }
         }
