@@ -54,7 +54,8 @@ public final class FleetChannel implements AutoCloseable {
     private final Duration heartbeat;
     private final Consumer<String> onPayload;
     private final Runnable onJoin;
-    private final ReentrantLock io = new ReentrantLock();
+    /** Fair: the channel thread re-locks in a loop, and must not starve the monitor thread. */
+    private final ReentrantLock io = new ReentrantLock(true);
     private final Map<String, Long> keys = new ConcurrentHashMap<>();
     /** Checks whose lock this session holds; cleared when the session is lost. */
     private final Set<String> held = ConcurrentHashMap.newKeySet();
@@ -62,6 +63,7 @@ public final class FleetChannel implements AutoCloseable {
     private volatile Connection connection;
     private volatile int backendPid;
     private volatile String downReason = "not connected yet";
+    private volatile long joinedAtMillis;
     private volatile boolean closed;
 
     /**
@@ -107,6 +109,11 @@ public final class FleetChannel implements AutoCloseable {
     /** @return why the channel cannot be used now, or {@code null} when it is up */
     public String downReason() {
         return connection == null ? downReason : null;
+    }
+
+    /** @return when the current session joined the fleet (epoch ms), 0 before the first join */
+    public long joinedAtMillis() {
+        return joinedAtMillis;
     }
 
     /** @return the backend pid of the channel's session, 0 when not connected */
@@ -277,6 +284,7 @@ public final class FleetChannel implements AutoCloseable {
             throw e;
         }
         held.clear();
+        joinedAtMillis = System.currentTimeMillis();
         connection = c;
         downReason = null;
         LOG.info("Joined database monitor fleet '{}' as {} (session pid {}, channel {})", fleet, instance, backendPid,

@@ -29,7 +29,8 @@ import java.util.function.Function;
  * {@code z} null. A request for the current results ({@code k=q}) is sent by an instance that joins.
  *
  * <p>What may be lost, and only when the whole result would not fit in {@link #MAX_BYTES}: the summary
- * beyond 1,000 characters, the remediation beyond 2,000, a finding's message beyond 500 and a string
+ * beyond 1,000 characters and the remediation beyond 2,000 (each also cut to 2,000 encoded bytes, which
+ * is fewer characters for non-ASCII text), a finding's message beyond 500 and a string
  * detail beyond 300 (each cut ends with "…"), and the findings that no longer fit (their number is kept:
  * {@link Message#findingsOmitted()}). The check's runbook section is not sent: receivers run the same
  * checks and take it from theirs.
@@ -42,6 +43,8 @@ public final class FleetDigest {
     private static final int REMEDIATION_CHARS = 2_000;
     private static final int MESSAGE_CHARS = 500;
     private static final int DETAIL_CHARS = 300;
+    /** Encoded bytes of a trimmed summary or remediation: a non-ASCII character takes up to 12. */
+    private static final int ENCODED_TEXT_BYTES = 2_000;
 
     /**
      * A decoded message.
@@ -92,8 +95,8 @@ public final class FleetDigest {
         String summary = enc(result.summary());
         String remediation = enc(result.remediation());
         if (out.length() + summary.length() + remediation.length() + 8 > MAX_BYTES) {
-            summary = enc(cut(result.summary(), SUMMARY_CHARS));
-            remediation = enc(cut(result.remediation(), REMEDIATION_CHARS));
+            summary = encCut(result.summary(), SUMMARY_CHARS, ENCODED_TEXT_BYTES);
+            remediation = encCut(result.remediation(), REMEDIATION_CHARS, ENCODED_TEXT_BYTES);
         }
         out.append("&m=").append(summary).append("&x=").append(remediation);
         for (int i = 0; i < result.findings().size(); i++) {
@@ -198,6 +201,17 @@ public final class FleetDigest {
 
     private static String cut(String text, int chars) {
         return text.length() <= chars ? text : text.substring(0, chars - 1) + "…";
+    }
+
+    private static String encCut(String text, int chars, int bytes) {
+        String cut = cut(text, chars);
+        String encoded = enc(cut);
+        while (encoded.length() > bytes) {
+            int keep = Math.max(1, (int) ((long) cut.length() * bytes / encoded.length()) - 1);
+            cut = cut(cut, keep);
+            encoded = enc(cut);
+        }
+        return encoded;
     }
 
     private static String enc(String text) {

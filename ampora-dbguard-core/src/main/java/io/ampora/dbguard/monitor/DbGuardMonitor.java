@@ -93,11 +93,16 @@ public final class DbGuardMonitor implements AutoCloseable {
     private final Map<String, Long> lastHad = new ConcurrentHashMap<>();
     /** The runner's announced interval per coordinated check; any thread. */
     private final Map<String, Duration> announced = new ConcurrentHashMap<>();
+    /** Who ran the last result heard of a check and when, for the fallback's reason; any thread. */
+    private final Map<String, String> lastHeard = new ConcurrentHashMap<>();
     /** The last payload this instance sent per check it runs for the fleet, re-sent to a joining instance. */
     private final Map<String, String> published = new ConcurrentHashMap<>();
     private final double phase;
     private final FleetChannel fleet;
     private final long startedMs = System.currentTimeMillis();
+    /** Monitor thread only: when the channel first joined, and whether the current session is that one. */
+    private long firstJoinAt;
+    private boolean firstJoin = true;
     private String serverVersion = "";
     private volatile Snapshot snapshot;
     private volatile boolean closed;
@@ -362,15 +367,24 @@ public final class DbGuardMonitor implements AutoCloseable {
         Set<String> led = Set.of();
         if (!coordinated.isEmpty()) {
             awaitFirstJoin();
-            String down = null;
-            try {
-                led = fleet.lead(coordinated);
-            } catch (SQLException e) {
-                down = Optional.ofNullable(fleet.downReason()).orElse(String.valueOf(e.getMessage()));
+            String down = fleet.downReason();
+            // a (re)joining instance listens for one interval before it competes: it does not take checks
+            // from a fleet that runs them, and a runner whose session was killed leaves them to another
+            long eligibleAt = fleet.joinedAtMillis() + (firstJoin ? 0 : quietPeriod().toMillis());
+            boolean eligible = System.currentTimeMillis() >= eligibleAt;
+            if (down == null && eligible) {
+                try {
+                    led = fleet.lead(coordinated);
+                } catch (SQLException e) {
+                    down = Optional.ofNullable(fleet.downReason()).orElse(String.valueOf(e.getMessage()));
+                }
             }
             long now = System.currentTimeMillis();
             for (String id : coordinated) {
-                if (down != null) {
+                if (down == null && !eligible && !stale(id, now)) {
+                    reschedule(id, effective.get(id));
+                    nextDue.put(id, Math.min(nextDue.get(id), eligibleAt));
+                } else if (down != null) {
                     sources.put(id, Source.FALLBACK);
                     notes.put(id, "Ran on this instance: the fleet channel is down (" + down + ").");
                 } else if (led.contains(id)) {
@@ -378,7 +392,9 @@ public final class DbGuardMonitor implements AutoCloseable {
                 } else if (stale(id, now)) {
                     sources.put(id, Source.FALLBACK);
                     notes.put(id, "Ran on this instance: no result of fleet '" + config.fleet().orElseThrow()
-                            + "' heard within two intervals (" + SettingValues.format(limit(id).dividedBy(2)) + " each).");
+                            + "' heard within two intervals (" + SettingValues.format(limit(id).dividedBy(2)) + " each; "
+                            + Optional.ofNullable(lastHeard.get(id)).map(h -> "last heard " + h)
+                            .orElse("none heard since this monitor started") + ").");
                 } else {
                     reschedule(id, effective.get(id));
                 }
@@ -389,7 +405,11 @@ public final class DbGuardMonitor implements AutoCloseable {
         }
     }
 
-    /** A fleet monitor's first run waits briefly for its channel, so that a starting fleet does not all fall back. */
+    /**
+     * A fleet monitor's first run waits briefly for its channel, so that a starting fleet does not all fall
+     * back. The first join competes at once (a fleet starting together elects at its first run); it asks
+     * the fleet for its current results, so a runner that exists answers before the first interval ends.
+     */
     private void awaitFirstJoin() {
         long until = startedMs + Math.min(5_000, config.defaultInterval().toMillis());
         while (fleet.downReason() != null && System.currentTimeMillis() < until && !closed) {
@@ -400,6 +420,15 @@ public final class DbGuardMonitor implements AutoCloseable {
                 return;
             }
         }
+        if (firstJoinAt == 0 && fleet.downReason() == null) {
+            firstJoinAt = fleet.joinedAtMillis();
+        }
+        firstJoin = fleet.joinedAtMillis() == firstJoinAt;
+    }
+
+    private Duration quietPeriod() {
+        return checks.values().stream().filter(c -> c.scope() == CheckScope.DATABASE).map(c -> effective.get(c.id()))
+                .min(Duration::compareTo).orElse(config.defaultInterval());
     }
 
     private Duration limit(String id) {
@@ -415,7 +444,8 @@ public final class DbGuardMonitor implements AutoCloseable {
     private void runLocally(Map<String, Source> sources, Map<String, String> notes, Set<String> led) {
         Report report = guard.report(sources.keySet());
         runs.incrementAndGet();
-        Instant at = report.startedAt().plus(report.duration());
+        // milliseconds, as the fleet message carries it: the runner and its fleet show the same time
+        Instant at = report.startedAt().plus(report.duration()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<CheckResult> results = new ArrayList<>();
         List<ResultOrigin> made = new ArrayList<>();
         for (CheckResult result : report.checks()) {
@@ -507,6 +537,7 @@ public final class DbGuardMonitor implements AutoCloseable {
         }
         lastHad.merge(message.checkId(), System.currentTimeMillis(), Math::max);
         announced.put(message.checkId(), message.interval());
+        lastHeard.put(message.checkId(), "from " + message.ranBy() + ", run at " + message.ranAt());
         try {
             scheduler.execute(() -> heard(message));
         } catch (java.util.concurrent.RejectedExecutionException e) {
