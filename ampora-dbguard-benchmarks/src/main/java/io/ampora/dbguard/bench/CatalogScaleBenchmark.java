@@ -90,7 +90,7 @@ public final class CatalogScaleBenchmark {
     }
 
     /** Tables t_1..t_n: a primary key, a secondary index, a foreign key to the previous table. */
-    private static void build(TestDatabase db, int tables) throws Exception {
+    static void build(TestDatabase db, int tables) throws Exception {
         db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         for (int from = 1; from <= tables; from += CHUNK) {
             int to = Math.min(tables, from + CHUNK - 1);
@@ -123,7 +123,7 @@ public final class CatalogScaleBenchmark {
         db.execute("ANALYZE");
     }
 
-    private static String census(TestDatabase db) throws Exception {
+    static String census(TestDatabase db) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
                      SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
