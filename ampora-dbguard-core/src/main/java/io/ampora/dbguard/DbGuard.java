@@ -60,9 +60,11 @@ public final class DbGuard {
     private final SecretMasker masker;
     private final boolean unknownIsFailure;
     private final GuardOptions options;
+    private final DataSource primary;
 
     private DbGuard(List<DatabaseCheck> checks, CheckRunner runner, SecretMasker masker, boolean unknownIsFailure,
-                    GuardOptions options) {
+                    GuardOptions options, DataSource primary) {
+        this.primary = primary;
         this.checks = checks;
         this.runner = runner;
         this.masker = masker;
@@ -181,6 +183,17 @@ public final class DbGuard {
      */
     public DbGuardMonitor monitor(MonitorConfig config) {
         return DbGuardMonitor.start(this, config);
+    }
+
+    /**
+     * The primary's DataSource the guard's sessions come from: the one given to the builder, or the guard's
+     * own unpooled one for a JDBC URL. A fleet monitor ({@link MonitorConfig.Builder#fleet(String)}) opens
+     * its coordination session through it.
+     *
+     * @return the DataSource
+     */
+    public DataSource dataSource() {
+        return primary;
     }
 
     /**
@@ -554,7 +567,7 @@ public final class DbGuard {
             GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info, replicaInfo);
             CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replica, resolved, options,
                     checkTimeout, connectTimeout, deadline, maxConcurrency, unknownIsFailure, clock, masker));
-            return new DbGuard(List.copyOf(selected), runner, masker, unknownIsFailure, options);
+            return new DbGuard(List.copyOf(selected), runner, masker, unknownIsFailure, options, primary);
         }
 
         private DataSource primary(SecretMasker masker) {

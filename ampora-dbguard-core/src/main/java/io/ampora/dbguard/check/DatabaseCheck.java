@@ -105,6 +105,29 @@ public interface DatabaseCheck {
     }
 
     /**
+     * Whether the check's answer is this instance's or the database's: a fleet of monitors shares one run
+     * per interval of a {@link CheckScope#DATABASE} check and runs {@link CheckScope#INSTANCE} checks on
+     * every instance. The default follows {@link #requiresConnection()}: a check that needs a database
+     * session looks at the database ({@code DATABASE}); one that does not reads application-side state
+     * (a pool, metrics) or the connection itself ({@code INSTANCE}). Override it when the default is wrong.
+     *
+     * @return {@link CheckScope#DATABASE} when {@link #requiresConnection()}, else {@link CheckScope#INSTANCE}
+     */
+    default CheckScope scope() {
+        return requiresConnection() ? CheckScope.DATABASE : CheckScope.INSTANCE;
+    }
+
+    /**
+     * How expensive one run is for the database; the monitor runs a {@link CheckScope#DATABASE} check every
+     * {@link CheckCost#intervalFactor()} default intervals unless configured otherwise.
+     *
+     * @return {@link CheckCost#NORMAL} by default
+     */
+    default CheckCost cost() {
+        return CheckCost.NORMAL;
+    }
+
+    /**
      * Runs the check. It may throw: the runner reports any exception as {@link CheckStatus#UNKNOWN}
      * with the reason.
      *

@@ -13,6 +13,7 @@ import io.ampora.dbguard.report.Report;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -30,7 +31,9 @@ import java.util.Set;
  * GET .../ready    200 or 503 {"status":"DOWN","checks":[{"name":"connectivity","status":"DOWN","data":{...}},
  *                                                       {"name":"tls","status":"UP","data":{"checkStatus":"PASS"}}]}
  * GET .../started  200 or 503                                        startup
- * GET .../report   200 the full report JSON (JsonReportRenderer's format) with "ready" and "live" added
+ * GET .../report   200 the full report JSON (JsonReportRenderer's format) with "ready" and "live" added,
+ *                  and per check where its result comes from: "source" (THIS_INSTANCE, ELECTED, FLEET,
+ *                  FALLBACK), "ranBy", "ranAt", "ageMs", "intervalMs" and "note" (why, when there is a reason)
  * </pre>
  *
  * <p>Probes are answered compactly, on one line: every check keeps its {@code name}, {@code status} and
@@ -55,7 +58,10 @@ public final class HealthHandler implements HttpHandler {
     private volatile Rendered reportCache;
 
     /** A body rendered for one monitor snapshot, reused until the snapshot changes. */
-    private record Rendered(Object source, int status, byte[] body) {
+    private record Rendered(Object source, int status, byte[] body, long renderedAt) {
+        Rendered(Object source, int status, byte[] body) {
+            this(source, status, body, System.nanoTime());
+        }
     }
 
     /**
@@ -196,18 +202,39 @@ public final class HealthHandler implements HttpHandler {
     private Rendered report() {
         Report report = monitor.lastReport().orElse(null);
         Rendered cached = reportCache;
-        if (cached != null && cached.source() == report && report != null) {
+        // the ages in the body stay right to the second
+        if (cached != null && cached.source() == report && report != null
+                && System.nanoTime() - cached.renderedAt() < 1_000_000_000L) {
             return cached;
         }
         if (report == null) {
             return new Rendered(null, 503, json(toHealthJson(monitor.probe(Probe.READINESS))));
         }
         Map<String, Object> tree = new LinkedHashMap<>(JsonReportRenderer.toMap(report));
+        addOrigins(tree);
         tree.put("ready", monitor.probe(Probe.READINESS).up());
         tree.put("live", monitor.probe(Probe.LIVENESS).up());
         Rendered fresh = new Rendered(report, 200, json(tree));
         reportCache = fresh;
         return fresh;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void addOrigins(Map<String, Object> tree) {
+        Instant now = Instant.now();
+        for (Object check : (List<Object>) tree.get("checks")) {
+            Map<String, Object> map = (Map<String, Object>) check;
+            monitor.origin(String.valueOf(map.get("id"))).ifPresent(origin -> {
+                map.put("source", origin.source().name());
+                map.put("ranBy", origin.ranBy());
+                map.put("ranAt", origin.ranAt().toString());
+                map.put("ageMs", origin.age(now).toMillis());
+                map.put("intervalMs", origin.interval().toMillis());
+                if (!origin.note().isEmpty()) {
+                    map.put("note", origin.note());
+                }
+            });
+        }
     }
 
     private static byte[] json(Object tree) {

@@ -1,11 +1,16 @@
 package io.ampora.dbguard.monitor;
 
 import io.ampora.dbguard.DbGuardConfigurationException;
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
+import io.ampora.dbguard.check.DatabaseCheck;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * How often a {@link DbGuardMonitor} re-runs each check: a default interval and per-check overrides, so
@@ -18,6 +23,15 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
+ * <p>Without a per-check interval, a check's interval follows what it declares
+ * ({@link DatabaseCheck#scope()}, {@link DatabaseCheck#cost()}): per-instance checks run every default
+ * interval; database-wide checks every {@link CheckCost#intervalFactor()} default intervals (10 s cheap,
+ * 30 s normal, 15 min for catalog scans with the 10 s default). A check whose last run took more than
+ * {@link #BACK_OFF_SHARE a quarter} of its interval backs off (see {@link DbGuardMonitor}).
+ *
+ * <p>{@link Builder#fleet(String)} turns on fleet coordination: the instances of one fleet that monitor
+ * one database run each database-wide check once per interval between them (see {@link DbGuardMonitor}).
+ *
  * <p>Immutable; {@link Builder#build()} validates every value and names what is wrong. Check ids are
  * validated against the guard when the monitor starts.
  */
@@ -26,12 +40,30 @@ public final class MonitorConfig {
     /** The shortest interval accepted: shorter would load the database for no operational gain. */
     public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
 
+    /**
+     * The share of its interval a check's run may take before the check backs off: a run longer than a
+     * quarter of the interval makes the next one wait four times the run's duration (at most
+     * {@link #MAX_BACK_OFF_FACTOR} intervals), so that a slow check on a big or busy database does not
+     * spend most of its time running.
+     */
+    public static final double BACK_OFF_SHARE = 0.25;
+
+    /** The longest back-off, in intervals. */
+    public static final int MAX_BACK_OFF_FACTOR = 16;
+
+    /** Fleet and instance names: letters, digits and {@code . _ - : @ /}, at most 63 characters. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._\\-:@/]{1,63}");
+
     private final Duration defaultInterval;
     private final Map<String, Duration> intervals;
+    private final String fleet;
+    private final String instance;
 
-    private MonitorConfig(Duration defaultInterval, Map<String, Duration> intervals) {
+    private MonitorConfig(Duration defaultInterval, Map<String, Duration> intervals, String fleet, String instance) {
         this.defaultInterval = defaultInterval;
         this.intervals = Collections.unmodifiableMap(new LinkedHashMap<>(intervals));
+        this.fleet = fleet;
+        this.instance = instance;
     }
 
     /** @return a builder with a default interval of 10 seconds and no overrides */
@@ -64,15 +96,68 @@ public final class MonitorConfig {
         return intervals.getOrDefault(checkId, defaultInterval);
     }
 
+    /**
+     * The interval of one check as the monitor schedules it (before any back-off): its per-check
+     * override; else the default interval for a {@link CheckScope#INSTANCE} check; else the default
+     * interval times the check's {@link CheckCost#intervalFactor()}.
+     *
+     * @param check the check
+     * @return its interval
+     */
+    public Duration intervalOf(DatabaseCheck check) {
+        Duration override = intervals.get(check.id());
+        if (override != null) {
+            return override;
+        }
+        if (check.scope() == CheckScope.INSTANCE) {
+            return defaultInterval;
+        }
+        return defaultInterval.multipliedBy(check.cost().intervalFactor());
+    }
+
+    /**
+     * The fleet this monitor coordinates with, when {@link Builder#fleet(String)} was set.
+     *
+     * @return the fleet name; empty when coordination is off (the default)
+     */
+    public Optional<String> fleet() {
+        return Optional.ofNullable(fleet);
+    }
+
+    /**
+     * The name this instance shows as "ran by" in the fleet's reports.
+     *
+     * @return the name given to {@link Builder#instance(String)}, or the host name and process id
+     */
+    public String instance() {
+        return instance;
+    }
+
     @Override
     public String toString() {
-        return "MonitorConfig[defaultInterval=" + defaultInterval + ", intervals=" + intervals + "]";
+        return "MonitorConfig[defaultInterval=" + defaultInterval + ", intervals=" + intervals
+                + (fleet == null ? "" : ", fleet=" + fleet + ", instance=" + instance) + "]";
+    }
+
+    private static String defaultInstanceName() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException | RuntimeException e) {
+                host = "localhost";
+            }
+        }
+        String name = host + ":" + ProcessHandle.current().pid();
+        return name.length() > 63 ? name.substring(name.length() - 63) : name;
     }
 
     /** Builds a {@link MonitorConfig}; {@link #build()} validates. */
     public static final class Builder {
         private Duration defaultInterval = Duration.ofSeconds(10);
         private final Map<String, Duration> intervals = new LinkedHashMap<>();
+        private String fleet;
+        private String instance;
 
         private Builder() {
         }
@@ -101,6 +186,45 @@ public final class MonitorConfig {
         }
 
         /**
+         * Sets several per-check intervals at once, e.g. bound from {@code monitor.intervals.<check-id>}
+         * properties; the same as calling {@link #interval(String, Duration)} for each entry.
+         *
+         * @param value intervals by check id
+         * @return this builder
+         */
+        public Builder intervals(Map<String, Duration> value) {
+            Objects.requireNonNull(value, "intervals").forEach(this::interval);
+            return this;
+        }
+
+        /**
+         * Turns on fleet coordination: the monitors of all instances with the same fleet name (the
+         * application's name is a good choice) on one database elect, through PostgreSQL advisory locks,
+         * one instance per database-wide check and interval to run it, and share its result with
+         * {@code NOTIFY}. Each monitor holds one extra session for it. Off by default; {@code null} or blank
+         * turns it off again.
+         *
+         * @param name the fleet's name: letters, digits and {@code . _ - : @ /}, at most 63 characters
+         * @return this builder
+         */
+        public Builder fleet(String name) {
+            this.fleet = name == null || name.isBlank() ? null : name;
+            return this;
+        }
+
+        /**
+         * The name this instance shows in the fleet's reports as the one that ran a check (a pod name).
+         *
+         * @param name letters, digits and {@code . _ - : @ /}, at most 63 characters; the default is the
+         *             {@code HOSTNAME} environment variable (or the host name) and the process id
+         * @return this builder
+         */
+        public Builder instance(String name) {
+            this.instance = name;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
@@ -109,7 +233,17 @@ public final class MonitorConfig {
         public MonitorConfig build() {
             validate("defaultInterval", defaultInterval);
             intervals.forEach((id, value) -> validate("interval of '" + id + "'", value));
-            return new MonitorConfig(defaultInterval, intervals);
+            validateName("fleet", fleet);
+            validateName("instance", instance);
+            return new MonitorConfig(defaultInterval, intervals, fleet,
+                    instance == null ? defaultInstanceName() : instance);
+        }
+
+        private static void validateName(String what, String value) {
+            if (value != null && !NAME.matcher(value).matches()) {
+                throw new DbGuardConfigurationException("Monitor " + what + " name '" + value + "' is not allowed; use"
+                        + " 1 to 63 letters, digits or . _ - : @ /");
+            }
         }
 
         private static void validate(String name, Duration value) {

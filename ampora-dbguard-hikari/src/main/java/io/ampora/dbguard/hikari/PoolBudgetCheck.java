@@ -1,5 +1,7 @@
 package io.ampora.dbguard.hikari;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -61,6 +63,26 @@ public final class PoolBudgetCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(instances, WARN_PERCENT);
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: it judges this instance's pool against the server's slots.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

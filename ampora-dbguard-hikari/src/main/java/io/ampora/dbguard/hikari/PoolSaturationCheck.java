@@ -1,5 +1,7 @@
 package io.ampora.dbguard.hikari;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
@@ -62,6 +64,26 @@ public final class PoolSaturationCheck implements DatabaseCheck {
     @Override
     public boolean startupCritical() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: it reads this instance's pool.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.ampora.dbguard.micrometer;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -92,6 +94,26 @@ public final class QueryLatencyCheck implements DatabaseCheck {
     @Override
     public Set<Probe> probes() {
         return Set.of();
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: it reads this instance's own statement timings.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

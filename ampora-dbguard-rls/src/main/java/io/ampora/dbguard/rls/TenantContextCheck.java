@@ -1,5 +1,7 @@
 package io.ampora.dbguard.rls;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -53,6 +55,26 @@ public final class TenantContextCheck implements DatabaseCheck {
     @Override
     public boolean startupCritical() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: it proves this instance's tenant binding.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.connections;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
@@ -37,6 +39,26 @@ public final class ConnectivityCheck implements DatabaseCheck {
     @Override
     public boolean requiresConnection() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: its answer is this instance's network path and credentials.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.connections;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
@@ -40,6 +42,26 @@ public final class TlsCheck implements DatabaseCheck {
     public String description() {
         return "Flags TLS certificate validation that is off (sslmode below verify-ca, non-validating sslfactory)"
                 + " and reports whether the session uses TLS.";
+    }
+
+    /**
+     * {@link CheckScope#INSTANCE}: it judges this instance's client TLS settings.
+     *
+     * @return {@link CheckScope#INSTANCE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

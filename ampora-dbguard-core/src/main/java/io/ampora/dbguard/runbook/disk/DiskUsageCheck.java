@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.disk;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -100,6 +102,26 @@ public final class DiskUsageCheck implements DatabaseCheck {
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.lowerIsWorse(WARN_FREE_PERCENT, FAIL_FREE_PERCENT));
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    /**
+     * {@link CheckCost#EXPENSIVE}: a scan that grows with the schema.
+     *
+     * @return {@link CheckCost#EXPENSIVE}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 
     @Override

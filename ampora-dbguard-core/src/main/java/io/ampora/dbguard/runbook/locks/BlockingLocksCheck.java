@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.locks;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -77,6 +79,26 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     @Override
     public List<SettingOrder<?>> settingOrders() {
         return List.of(SettingOrder.higherIsWorse(WARN_AFTER, FAIL_AFTER));
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.locks;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -62,6 +64,26 @@ public final class LongTransactionsCheck implements DatabaseCheck {
     @Override
     public boolean startupCritical() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    /**
+     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     *
+     * @return {@link CheckCost#CHEAP}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 
     @Override

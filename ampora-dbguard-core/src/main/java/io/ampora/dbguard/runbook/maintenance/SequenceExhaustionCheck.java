@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.maintenance;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -73,6 +75,26 @@ public final class SequenceExhaustionCheck implements DatabaseCheck {
     @Override
     public boolean startupCritical() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    /**
+     * {@link CheckCost#NORMAL}: one scan of a bounded view or catalog.
+     *
+     * @return {@link CheckCost#NORMAL}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.NORMAL;
     }
 
     @Override

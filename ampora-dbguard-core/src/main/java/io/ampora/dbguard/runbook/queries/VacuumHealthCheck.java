@@ -1,5 +1,7 @@
 package io.ampora.dbguard.runbook.queries;
 
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckSetting;
@@ -49,6 +51,26 @@ public final class VacuumHealthCheck implements DatabaseCheck {
     @Override
     public boolean startupCritical() {
         return false;
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    /**
+     * {@link CheckCost#EXPENSIVE}: a scan that grows with the schema.
+     *
+     * @return {@link CheckCost#EXPENSIVE}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 
     @Override

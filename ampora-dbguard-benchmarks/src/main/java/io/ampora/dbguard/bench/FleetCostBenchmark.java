@@ -1,0 +1,130 @@
+package io.ampora.dbguard.bench;
+
+import io.ampora.dbguard.DbGuard;
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckScope;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.monitor.DbGuardMonitor;
+import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.testing.PostgresServer;
+import io.ampora.dbguard.testing.PostgresServers;
+import io.ampora.dbguard.testing.ServerSpec;
+import io.ampora.dbguard.testing.TestDatabase;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A measured run, not a unit test: the database time a fleet of monitors spends per minute on the
+ * 10,000-table schema of {@link CatalogScaleBenchmark}, for fleets of several sizes. Database time is the
+ * sum of pg_stat_statements' {@code total_exec_time} of every statement run in the benchmark's database
+ * during a window (the guard's checks, its server-facts reads, the fleet's lock, heartbeat and NOTIFY
+ * statements; the measuring statements are left out).
+ *
+ * <p>Intervals: the defaults (10 s per-instance and cheap checks, 30 s normal ones) except the expensive
+ * catalog checks, every 60 s instead of 15 min so that each window holds their runs. A size suffixed
+ * with {@code x} runs without fleet coordination (every instance runs every check: today's behaviour).
+ *
+ * <p>Run: {@code mvn -B -pl ampora-dbguard-benchmarks -am package -DskipTests} then
+ * {@code java -cp ampora-dbguard-benchmarks/target/benchmarks.jar io.ampora.dbguard.bench.FleetCostBenchmark
+ * [tables] [window seconds] [sizes, e.g. 1,10,50,10x] [major]}.
+ */
+public final class FleetCostBenchmark {
+
+    private static final PrintStream OUT = System.out;
+
+    private FleetCostBenchmark() {
+    }
+
+    /**
+     * Builds the schema, then runs each fleet size for one window and prints its database time per minute.
+     *
+     * @param args optional: tables (10000), window seconds (120), sizes (1,10,50), PostgreSQL major (17)
+     * @throws Exception when the server or the schema cannot be set up
+     */
+    public static void main(String[] args) throws Exception {
+        int tables = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        Duration window = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 120);
+        String[] sizes = (args.length > 2 ? args[2] : "1,10,50").split(",");
+        String major = args.length > 3 ? args[3] : "17";
+        PostgresServer server = PostgresServers.get(new ServerSpec(major, Map.of(
+                "shared_preload_libraries", "pg_stat_statements", "max_locks_per_transaction", "1024",
+                "max_connections", "400"), false));
+        try (TestDatabase db = TestDatabase.create(server, FleetCostBenchmark.class)) {
+            long start = System.nanoTime();
+            CatalogScaleBenchmark.build(db, tables);
+            db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            OUT.printf(Locale.ROOT, "PostgreSQL %s: built %s in %.0f s; load average %s%n", major,
+                    CatalogScaleBenchmark.census(db), (System.nanoTime() - start) / 1e9, loadAverage());
+            Double baseline = null;
+            OUT.printf(Locale.ROOT, "%-10s %12s %14s %10s %8s  %s%n", "monitors", "db ms/min", "statements/min",
+                    "vs 1", "window", "load average after");
+            for (String size : sizes) {
+                boolean coordinated = !size.endsWith("x");
+                int n = Integer.parseInt(coordinated ? size : size.substring(0, size.length() - 1));
+                double perMinute = measure(db, n, coordinated, window);
+                if (baseline == null && n == 1) {
+                    baseline = perMinute;
+                }
+                OUT.printf(Locale.ROOT, "%-10s %12.0f %14.0f %10s %7ds  %s%n", n + (coordinated ? " fleet" : " alone"),
+                        perMinute, lastStatementsPerMinute, baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                                perMinute / baseline), window.toSeconds(), loadAverage());
+            }
+        }
+        System.exit(0);
+    }
+
+    private static double lastStatementsPerMinute;
+
+    private static double measure(TestDatabase db, int n, boolean coordinated, Duration window) throws Exception {
+        List<DbGuardMonitor> monitors = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                DbGuard guard = DbGuard.builder().dataSource(db.dataSource()).applicationName("fleet-bench")
+                        .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(120)).build();
+                MonitorConfig.Builder config = MonitorConfig.builder();
+                for (DatabaseCheck check : guard.checks()) {
+                    if (check.scope() == CheckScope.DATABASE && check.cost() == CheckCost.EXPENSIVE) {
+                        config.interval(check.id(), Duration.ofSeconds(60));
+                    }
+                }
+                if (coordinated) {
+                    config.fleet("bench-" + n).instance("m" + i);
+                }
+                monitors.add(guard.monitor(config.build()));
+            }
+            Thread.sleep(20_000); // every monitor's first run, the fleet's first election
+            db.execute("SELECT pg_stat_statements_reset()");
+            long t0 = System.nanoTime();
+            Thread.sleep(window.toMillis());
+            double minutes = (System.nanoTime() - t0) / 60e9;
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT coalesce(sum(s.total_exec_time), 0), coalesce(sum(s.calls), 0)"
+                         + " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+                         + " WHERE d.datname = current_database() AND strpos(s.query, 'pg_stat_statements') = 0")) {
+                rs.next();
+                lastStatementsPerMinute = rs.getLong(2) / minutes;
+                return rs.getDouble(1) / minutes;
+            }
+        } finally {
+            monitors.forEach(DbGuardMonitor::close);
+            Thread.sleep(2_000);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).trim().split(" ")).subList(0, 3));
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+}
