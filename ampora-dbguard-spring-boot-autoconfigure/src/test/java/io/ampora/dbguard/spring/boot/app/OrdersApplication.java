@@ -42,10 +42,10 @@ public class OrdersApplication {
             this.jdbc = jdbc;
         }
 
-        /** @return the tenant ids of the orders this transaction sees */
+        /** @return the distinct tenant ids of the orders this transaction sees (one foreign row shows up) */
         @Transactional(readOnly = true)
         public List<String> tenantsSeen() {
-            return jdbc.queryForList("SELECT tenant_id::text FROM orders", String.class);
+            return jdbc.queryForList("SELECT DISTINCT tenant_id::text FROM orders", String.class);
         }
 
         /**
