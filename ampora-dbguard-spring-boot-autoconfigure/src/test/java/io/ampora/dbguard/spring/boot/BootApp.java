@@ -49,8 +49,10 @@ final class BootApp implements AutoCloseable {
         p.put("spring.application.name", "orders-service");
         p.put("server.port", "0");
         p.put("server.address", "127.0.0.1");
-        p.put("server.error.include-exception", "true");
+        p.put("server.error.include-exception", "true"); // Boot 3
         p.put("server.error.include-message", "always");
+        p.put("spring.web.error.include-exception", "true"); // Boot 4
+        p.put("spring.web.error.include-message", "always");
         p.put("management.endpoint.health.probes.enabled", "true");
         p.put("management.endpoint.health.show-details", "always");
         p.put("management.endpoints.web.exposure.include", "health,dbguard");

@@ -1,8 +1,10 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
+import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.DbGuardConfigurationException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -18,7 +20,8 @@ import org.springframework.core.annotation.Order;
 @AutoConfiguration(after = DbGuardAutoConfiguration.class)
 @ConditionalOnClass(name = {"jakarta.servlet.Filter", "io.ampora.dbguard.rls.Tenant"})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnProperty(prefix = DbGuardProperties.PREFIX, name = {"enabled", "tenant.enabled"}, havingValue = "true")
+@ConditionalOnProperty(prefix = DbGuardProperties.PREFIX, name = "tenant.enabled", havingValue = "true")
+@ConditionalOnBean(DbGuard.class)
 public class DbGuardTenantAutoConfiguration {
 
     /** Creates the auto-configuration; Spring calls it. */

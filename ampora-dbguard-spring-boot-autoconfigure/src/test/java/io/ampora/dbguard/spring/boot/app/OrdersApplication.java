@@ -78,7 +78,7 @@ public class OrdersApplication {
          * @return the tenant the row was written with
          */
         @PostMapping("/orders")
-        public Map<String, String> add(@RequestParam String item) {
+        public Map<String, String> add(@RequestParam("item") String item) {
             return Map.of("tenant", orders.add(item));
         }
     }
