@@ -34,6 +34,18 @@ public class DbGuardActuatorAutoConfiguration {
         }
     }
 
+    /** Boot 3's health API, implemented by name (this module is compiled against Boot 4). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = Boot3Adapters.HEALTH_INDICATOR)
+    static class Boot3Health {
+
+        @Bean(name = "dbguardHealthIndicator")
+        @ConditionalOnMissingBean(name = "dbguardHealthIndicator")
+        static Boot3Adapters.HealthIndicatorFactory dbguardHealthIndicator(DbGuardMonitor monitor) {
+            return new Boot3Adapters.HealthIndicatorFactory(monitor);
+        }
+    }
+
     /** The endpoint, on Boot 3 and 4 alike. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")

@@ -5,7 +5,6 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
-import io.ampora.dbguard.spring.boot.autoconfigure.DbGuardDataSources.Layers;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -127,15 +126,18 @@ public class DbGuardAutoConfiguration {
         @Bean
         org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer dbGuardFlywayDataSource(
                 DbGuardDataSources layers) {
-            return configuration -> {
-                DataSource ds = configuration.getDataSource();
-                if (ds != null) {
-                    Layers l = layers.layersOf(ds);
-                    if (l.migrations() != ds) {
-                        configuration.dataSource(l.migrations());
-                    }
-                }
-            };
+            return configuration -> Boot3Adapters.migrateBelowTenantBinding(layers, configuration);
+        }
+    }
+
+    /** Boot 3: the same, through Boot 3's customizer interface. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = Boot3Adapters.FLYWAY_CUSTOMIZER)
+    static class Boot3FlywayConfiguration {
+
+        @Bean
+        Boot3Adapters.FlywayCustomizerFactory dbGuardFlywayDataSource(DbGuardDataSources layers) {
+            return new Boot3Adapters.FlywayCustomizerFactory(layers);
         }
     }
 }
