@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps the frames a developer needs in a borrow-site stack: drops this library's own frames, HikariCP,
+ * Keeps the frames a developer needs in a borrow-site stack: drops this library's own frames (the pool's and
+ * the query timer's and tenant binding's decorators stacked over it), HikariCP,
  * the JDK's reflection and method handles, and the proxies of common frameworks (Spring AOP and CGLIB,
  * ByteBuddy, javassist, JDK dynamic proxies).
  */
@@ -16,6 +17,8 @@ public final class StackFilter {
         "jdk.proxy", "com.sun.proxy.", "org.springframework.aop.", "org.springframework.cglib.",
         "org.springframework.jdbc.datasource.", "org.springframework.transaction.interceptor.",
         "net.bytebuddy.", "javassist.", "org.hibernate.engine.jdbc.connections.",
+        // the sibling decorators stacked over the pool (the Spring Boot starter's order: pool, timer, tenant binding)
+        "io.ampora.dbguard.micrometer.JdbcProxies", "io.ampora.dbguard.rls.TenantDataSource", "io.ampora.dbguard.rls.internal.",
     };
 
     private StackFilter() {

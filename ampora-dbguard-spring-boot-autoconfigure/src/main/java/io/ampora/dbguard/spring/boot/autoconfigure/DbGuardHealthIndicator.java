@@ -1,0 +1,28 @@
+package io.ampora.dbguard.spring.boot.autoconfigure;
+
+import io.ampora.dbguard.monitor.DbGuardMonitor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * The {@code dbguard} health contributor (Boot 4): the monitor's last readiness verdict, read from memory.
+ * A probe never opens a database session and never waits for a check. Details: each check's status and
+ * summary, and the reason when DOWN. It belongs in the readiness group (the starter adds it), never in
+ * liveness: an outage must take the instance out of the load balancer, not restart it in a loop.
+ * On Boot 3 the same answer is given by {@link Boot3Adapters}.
+ */
+public final class DbGuardHealthIndicator implements HealthIndicator {
+
+    private final DbGuardMonitor monitor;
+
+    /** @param monitor the running monitor */
+    public DbGuardHealthIndicator(DbGuardMonitor monitor) {
+        this.monitor = monitor;
+    }
+
+    @Override
+    public Health health() {
+        HealthDetails.Answer answer = HealthDetails.of(monitor);
+        return (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build();
+    }
+}

@@ -1,0 +1,46 @@
+package io.ampora.dbguard.spring.boot.autoconfigure;
+
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.Probe;
+import io.ampora.dbguard.monitor.DbGuardMonitor;
+import io.ampora.dbguard.monitor.ProbeResult;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code dbguard} contributor's answer, independent of Boot's health API (which Boot 4 moved): the
+ * monitor's cached readiness, each check's status and summary, and the reason when DOWN.
+ */
+final class HealthDetails {
+
+    private HealthDetails() {
+    }
+
+    /**
+     * @param monitor the running monitor; read from memory, no database session
+     * @return whether readiness is UP, and the details
+     */
+    static Answer of(DbGuardMonitor monitor) {
+        ProbeResult readiness = monitor.probe(Probe.READINESS);
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (!readiness.up()) {
+            details.put("reason", readiness.reason());
+        }
+        Map<String, Object> checks = new LinkedHashMap<>();
+        for (CheckResult r : readiness.results()) {
+            Map<String, Object> check = new LinkedHashMap<>();
+            check.put("status", r.status().name());
+            check.put("summary", r.summary());
+            checks.put(r.checkId(), check);
+        }
+        details.put("checks", checks);
+        return new Answer(readiness.up(), details);
+    }
+
+    /**
+     * @param up      readiness UP
+     * @param details what the contributor shows
+     */
+    record Answer(boolean up, Map<String, Object> details) {
+    }
+}
