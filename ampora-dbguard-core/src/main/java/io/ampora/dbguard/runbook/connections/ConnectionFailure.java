@@ -31,7 +31,7 @@ public enum ConnectionFailure {
     TOO_MANY_CLIENTS("the server has no free connection slots: max_connections is reached (SQLState 53300)",
             "Find who holds the connections (SELECT * FROM pg_stat_activity WHERE state != 'idle'), reduce the pool"
                     + " sizes of all instances together below max_connections, or raise max_connections."),
-    SERVER_STARTING_OR_RECOVERING("the server is starting up, shutting down or in crash recovery (SQLState 57P03)",
+    SERVER_STARTING_OR_RECOVERING("the server is starting up, shutting down or in crash recovery (SQLState 57P03; 57P01/57P02 while it shuts down)",
             "Wait for recovery to finish and retry; if it lasts, read the PostgreSQL server log."),
     CONNECTION_LOST("the connection was dropped while connecting: reset by the server, a proxy or a network device"
             + " (SQLState 08006)",

@@ -47,7 +47,8 @@ public final class ConnectionFailureClassifier {
                 return ConnectionFailure.DATABASE_DOES_NOT_EXIST;
             case "53300":
                 return ConnectionFailure.TOO_MANY_CLIENTS;
-            case "57P03":
+            case "57P03", "57P01", "57P02":
+                // 57P01/57P02: a server shutting down (or crashing) ends the backend that was accepting us
                 return ConnectionFailure.SERVER_STARTING_OR_RECOVERING;
             case "53100":
                 return ConnectionFailure.DISK_FULL;
