@@ -58,6 +58,10 @@ public final class ReplicaLagCheck implements DatabaseCheck {
             + " must any read that has to see a write just made.";
     /** How long to wait before reading a lag again, so a record received but not yet replayed is not lag. */
     private static final Duration RECHECK_AFTER = Duration.ofMillis(200);
+    /** Lag methods, as the {@code lagMethod} detail names them. */
+    static final String METHOD_POSITIONS = "positions";
+    static final String METHOD_PROGRESS = "replay progress";
+    static final String METHOD_LAST_COMMIT = "last replayed commit";
     private static final String PAUSE_STATE_14 = "pg_catalog.pg_get_wal_replay_pause_state()";
     private static final String PAUSE_STATE_13 =
             "CASE WHEN pg_catalog.pg_is_wal_replay_paused() THEN 'paused' ELSE 'not paused' END";
@@ -147,9 +151,18 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         if (standby.lag() != null && standby.lag().compareTo(warnAfter) >= 0 && !standby.paused()) {
             // For the milliseconds between receiving a record and replaying it, the formula reads "time since
             // the last replayed commit", hours on an idle primary that just wrote a checkpoint or a
-            // running-xacts record. A replica that really lags still lags a moment later: read once more.
+            // running-xacts record, or all along a long transaction that streams WAL without a commit.
+            // Read once more: a replica that replayed everything the first reading had received keeps up,
+            // its real delay is below the time between the readings; one that did not really lags.
+            Standby first = standby;
+            long start = System.nanoTime();
             Thread.sleep(RECHECK_AFTER.toMillis());
             standby = Standby.read(connection, pauseState);
+            Duration between = Duration.ofNanos(System.nanoTime() - start);
+            if (standby.lag() != null && !standby.lag().isZero() && first.receiveLsn() != null
+                    && standby.replayLsn() != null && lsn(standby.replayLsn()) >= lsn(first.receiveLsn())) {
+                standby = standby.measured(between, METHOD_PROGRESS);
+            }
         }
         List<Blocker> blockers = standby.lag() != null && standby.lag().compareTo(warnAfter) >= 0 && !standby.paused()
                 ? Blocker.read(connection) : List.of();
@@ -161,7 +174,8 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> remedies = new ArrayList<>();
         String where = server.name();
-        String summary = "Replica " + where + ": " + lagText(s.lag()) + ", " + SettingValues.formatBytes(s.bytesBehind())
+        String summary = "Replica " + where + ": " + lagText(s.lag()) + " (" + methodText(s) + "), "
+                + SettingValues.formatBytes(s.bytesBehind())
                 + " received but not replayed (warn " + SettingValues.format(warnAfter) + ", fail "
                 + SettingValues.format(failAfter) + ")";
         boolean behind = lag(result, remedies, where, s, blockers, facts, warnAfter, failAfter);
@@ -273,6 +287,25 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         return "; WAL receiver streaming from " + s.sender();
     }
 
+    /** How the lag was measured, in words. */
+    private static String methodText(Standby s) {
+        return switch (s.method()) {
+            case METHOD_POSITIONS -> "by positions: everything received is replayed";
+            case METHOD_PROGRESS -> "by replay progress: within " + SettingValues.format(s.lag())
+                    + " it replayed all it had received";
+            default -> s.lag() == null ? "nothing replayed yet" : "by the last replayed commit"
+                    + (s.newestWalSentSeconds() != null && seconds(s.newestWalSentSeconds()).compareTo(s.lag()) < 0
+                    ? "; the newest waiting WAL was sent " + SettingValues.format(seconds(s.newestWalSentSeconds()))
+                    + " ago" : "");
+        };
+    }
+
+    /** An LSN ("16/B374D848") as a number, to compare positions. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    }
+
     private static String lagText(Duration lag) {
         return lag == null ? "lag unknown (no transaction replayed since the replica started)"
                 : "lag " + SettingValues.format(lag);
@@ -280,12 +313,20 @@ public final class ReplicaLagCheck implements DatabaseCheck {
 
     private static Finding lagFinding(String where, Standby s, Duration lag, Duration warnAfter, Duration failAfter) {
         String how = lag == null ? "is behind the primary by an unknown time" : "is " + SettingValues.format(lag)
-                + " behind the primary";
+                + " behind the primary (" + methodText(s) + ")";
+        if (lag != null && METHOD_LAST_COMMIT.equals(s.method()) && s.newestWalSentSeconds() != null
+                && seconds(s.newestWalSentSeconds()).compareTo(lag) < 0) {
+            how += "; the real delay is between " + SettingValues.format(seconds(s.newestWalSentSeconds())) + " and "
+                    + SettingValues.format(lag) + ": the last replayed commit is older when the primary was quiet before"
+                    + " the WAL now waiting";
+        }
         return Finding.builder("The replica " + where + " " + how + " (" + SettingValues.formatBytes(s.bytesBehind())
                         + " received but not yet replayed; last replayed transaction committed at "
                         + orUnknown(s.lastReplayAt()) + "): " + CONSEQUENCE + ".")
                 .detail("replica", where)
                 .detail("lagSeconds", lag == null ? null : lag.toMillis() / 1000.0)
+                .detail("lagMethod", s.method())
+                .detail("newestWalSentSecondsAgo", s.newestWalSentSeconds())
                 .detail("bytesBehind", s.bytesBehind())
                 .detail("receiveLsn", s.receiveLsn())
                 .detail("replayLsn", s.replayLsn())
@@ -440,7 +481,14 @@ public final class ReplicaLagCheck implements DatabaseCheck {
     /** A standby's replay and receiver state, from {@code replica-lag.sql}. */
     private record Standby(String receiveLsn, String replayLsn, long bytesBehind, OffsetDateTime lastReplayAt,
                            Duration lag, String pauseState, boolean receiverRunning, String receiverStatus,
-                           Double lastMessageAgeSeconds, String senderHost, int senderPort) {
+                           Double lastMessageAgeSeconds, String senderHost, int senderPort,
+                           Double newestWalSentSeconds, String method) {
+
+        /** The same reading with a lag measured by another method. */
+        Standby measured(Duration measuredLag, String how) {
+            return new Standby(receiveLsn, replayLsn, bytesBehind, lastReplayAt, measuredLag, pauseState, receiverRunning,
+                    receiverStatus, lastMessageAgeSeconds, senderHost, senderPort, newestWalSentSeconds, how);
+        }
 
         static Standby read(Connection connection, String pauseState) throws SQLException {
             String sql = Sql.load(ReplicaLagCheck.class, "replica-lag").replace("/*pause_state*/", pauseState);
@@ -450,11 +498,14 @@ public final class ReplicaLagCheck implements DatabaseCheck {
                 Duration lag = rs.wasNull() ? null : seconds(lagSeconds);
                 double age = rs.getDouble("last_message_age_seconds");
                 Double lastMessageAge = rs.wasNull() ? null : age;
+                double sent = rs.getDouble("latest_end_age_seconds");
+                Double newestWalSent = rs.wasNull() ? null : Math.max(0, sent);
                 return new Standby(rs.getString("receive_lsn"), rs.getString("replay_lsn"),
                         Math.max(0, rs.getLong("bytes_behind")), rs.getObject("last_replay_at", OffsetDateTime.class),
                         lag, rs.getString("pause_state"), rs.getBoolean("receiver_running"),
                         rs.getString("receiver_status"), lastMessageAge, rs.getString("sender_host"),
-                        rs.getInt("sender_port"));
+                        rs.getInt("sender_port"), newestWalSent,
+                        lag != null && lag.isZero() ? METHOD_POSITIONS : METHOD_LAST_COMMIT);
             }
         }
 

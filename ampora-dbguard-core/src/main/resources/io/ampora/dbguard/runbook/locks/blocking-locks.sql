@@ -15,11 +15,12 @@ WITH locks AS MATERIALIZED (
            l.classid, l.objid, l.objsubid,
            -- pg_locks.waitstart exists from PostgreSQL 14; read through to_jsonb it is NULL on 13.
            (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz AS wait_start,
+           -- quote_ident(NULL) is NULL where format('%I') raises: a relation of another database has no name here.
            CASE l.locktype
-               WHEN 'relation' THEN coalesce(pg_catalog.format('%I.%I', n.nspname, c.relname), 'relation ' || l.relation)
-               WHEN 'tuple' THEN 'a row of ' || coalesce(pg_catalog.format('%I.%I', n.nspname, c.relname), 'relation ' || l.relation)
-               WHEN 'page' THEN 'a page of ' || coalesce(pg_catalog.format('%I.%I', n.nspname, c.relname), 'relation ' || l.relation)
-               WHEN 'extend' THEN 'the extension of ' || coalesce(pg_catalog.format('%I.%I', n.nspname, c.relname), 'relation ' || l.relation)
+               WHEN 'relation' THEN coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
+               WHEN 'tuple' THEN 'a row of ' || coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
+               WHEN 'page' THEN 'a page of ' || coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
+               WHEN 'extend' THEN 'the extension of ' || coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
                WHEN 'transactionid' THEN 'transaction ' || l.transactionid
                WHEN 'virtualxid' THEN 'virtual transaction ' || l.virtualxid
                WHEN 'advisory' THEN 'advisory lock ' || CASE

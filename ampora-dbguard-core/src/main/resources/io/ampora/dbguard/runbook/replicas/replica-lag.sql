@@ -3,6 +3,9 @@
 --   lag_seconds: 0 when everything received is replayed, otherwise the age of the last replayed
 --   transaction (NULL when none was replayed since the replica started). It reads 0 forever once the
 --   WAL receiver is gone, hence the receiver columns (details need pg_read_all_stats; pid does not).
+--   The check re-reads when the lag looks high: replay that passes the first reading's receive position
+--   meanwhile keeps up, whatever the age of the last replayed commit (a quiet primary, or WAL without
+--   commits such as a long bulk load or an index build, makes that age read hours).
 --   /*pause_state*/ is replaced by pg_get_wal_replay_pause_state() from PostgreSQL 14, and by an
 --   expression over pg_is_wal_replay_paused() before.
 SELECT s.receive_lsn::text                                     AS receive_lsn,
@@ -18,6 +21,9 @@ SELECT s.receive_lsn::text                                     AS receive_lsn,
        (r.pid IS NOT NULL)                                     AS receiver_running,
        r.status                                                AS receiver_status,
        extract(epoch FROM pg_catalog.clock_timestamp() - r.last_msg_receipt_time) AS last_message_age_seconds,
+       -- when the primary last sent WAL beyond what it had sent before (its clock): a lower bound of the
+       -- delay of the newest WAL waiting for replay
+       extract(epoch FROM pg_catalog.clock_timestamp() - r.latest_end_time) AS latest_end_age_seconds,
        r.sender_host                                           AS sender_host,
        r.sender_port                                           AS sender_port
 FROM (SELECT pg_catalog.pg_last_wal_receive_lsn()        AS receive_lsn,

@@ -125,6 +125,31 @@ class BlockingLocksCheckTest {
     }
 
     @Test
+    void aTableLockHeldInAnotherDatabaseDoesNotBreakTheCheck(TestDatabase db) throws Exception {
+        db.execute("CREATE TABLE here (id int)");
+        try (io.ampora.dbguard.testing.TestDatabase other = io.ampora.dbguard.testing.TestDatabase.create(db.server(),
+                BlockingLocksCheckTest.class);
+             java.sql.Connection elsewhere = other.openSession();
+             LockScenario scenario = new LockScenario(db)) {
+            other.execute("CREATE TABLE elsewhere (id int)");
+            elsewhere.setAutoCommit(false);
+            try (java.sql.Statement st = elsewhere.createStatement()) {
+                st.execute("SELECT count(*) FROM elsewhere"); // its relation lock names an oid of another database
+            }
+            int holder = scenario.hold("psql", "LOCK TABLE here IN ACCESS EXCLUSIVE MODE");
+            int waiter = scenario.waitOn("orders-service", "SELECT count(*) FROM here");
+            scenario.awaitWaiting(Duration.ofMillis(400), waiter);
+
+            CheckResult result = run(db.dataSource(), null);
+
+            assertThat(result.status()).as(result.summary()).isEqualTo(CheckStatus.FAIL);
+            assertThat(result.findings()).singleElement()
+                    .satisfies(f -> assertThat(f.details()).containsEntry("pid", holder));
+            elsewhere.rollback();
+        }
+    }
+
+    @Test
     void staysQuietWhenShortWaitsAreBelowWarnAfter(TestDatabase db) throws Exception {
         db.execute("CREATE TABLE brief (id int)");
         try (LockScenario scenario = new LockScenario(db)) {
