@@ -63,16 +63,20 @@ public final class MigrationAssertions {
     private final Map<String, Set<MigrationRule>> allowed;
     private final boolean requireLockTimeout;
     private final Duration lockWaitLimit;
+    private final TableSizes sizes;
+    private final long smallTableRows;
 
     private MigrationAssertions(List<String> locations, String table, List<String> schemas,
                                 Map<String, Set<MigrationRule>> allowed, boolean requireLockTimeout,
-                                Duration lockWaitLimit) {
+                                Duration lockWaitLimit, TableSizes sizes, long smallTableRows) {
         this.locations = List.copyOf(locations);
         this.table = table;
         this.schemas = List.copyOf(schemas);
         this.allowed = Collections.unmodifiableMap(new LinkedHashMap<>(allowed));
         this.requireLockTimeout = requireLockTimeout;
         this.lockWaitLimit = lockWaitLimit;
+        this.sizes = sizes;
+        this.smallTableRows = smallTableRows;
     }
 
     /**
@@ -86,7 +90,7 @@ public final class MigrationAssertions {
             throw new IllegalArgumentException("forLocations needs at least one Flyway location, e.g. classpath:db/migration");
         }
         return new MigrationAssertions(Arrays.asList(locations), FlywayGuard.DEFAULT_TABLE, List.of(), Map.of(), true,
-                DEFAULT_LOCK_WAIT_LIMIT);
+                DEFAULT_LOCK_WAIT_LIMIT, null, 0);
     }
 
     /**
@@ -97,7 +101,7 @@ public final class MigrationAssertions {
      */
     public MigrationAssertions table(String value) {
         return new MigrationAssertions(locations, Objects.requireNonNull(value, "table"), schemas, allowed, requireLockTimeout,
-                lockWaitLimit);
+                lockWaitLimit, sizes, smallTableRows);
     }
 
     /**
@@ -107,7 +111,8 @@ public final class MigrationAssertions {
      * @return a copy with those schemas
      */
     public MigrationAssertions schemas(String... values) {
-        return new MigrationAssertions(locations, table, Arrays.asList(values), allowed, requireLockTimeout, lockWaitLimit);
+        return new MigrationAssertions(locations, table, Arrays.asList(values), allowed, requireLockTimeout, lockWaitLimit,
+                sizes, smallTableRows);
     }
 
     /**
@@ -125,7 +130,8 @@ public final class MigrationAssertions {
             merged.addAll(b);
             return merged;
         });
-        return new MigrationAssertions(locations, table, schemas, copy, requireLockTimeout, lockWaitLimit);
+        return new MigrationAssertions(locations, table, schemas, copy, requireLockTimeout, lockWaitLimit, sizes,
+                smallTableRows);
     }
 
     /**
@@ -136,7 +142,27 @@ public final class MigrationAssertions {
      * @return a copy with that policy
      */
     public MigrationAssertions requireLockTimeout(boolean value) {
-        return new MigrationAssertions(locations, table, schemas, allowed, value, lockWaitLimit);
+        return new MigrationAssertions(locations, table, schemas, allowed, value, lockWaitLimit, sizes,
+                smallTableRows);
+    }
+
+    /**
+     * The production row counts ({@code doctor --export-table-sizes FILE}, read with
+     * {@link TableSizes#load(java.nio.file.Path)}): a lock, scan or rewrite finding on a table with fewer
+     * rows than {@code smallTableRows} becomes a warning ({@link MigratedDatabase#warnings()}) instead of a
+     * failure, and every such finding states the table's production size. Compatibility and
+     * {@link MigrationRule#LOCK_TIMEOUT} findings are never downgraded: they do not depend on size.
+     *
+     * @param value          the sizes
+     * @param smallTableRows tables below this many rows only warn, e.g. 10000
+     * @return a copy with those sizes
+     */
+    public MigrationAssertions productionSizes(TableSizes value, long smallTableRows) {
+        if (smallTableRows < 0) {
+            throw new IllegalArgumentException("smallTableRows must be 0 or more, got " + smallTableRows);
+        }
+        return new MigrationAssertions(locations, table, schemas, allowed, requireLockTimeout, lockWaitLimit,
+                Objects.requireNonNull(value, "sizes"), smallTableRows);
     }
 
     /**
@@ -150,7 +176,8 @@ public final class MigrationAssertions {
         if (value == null || value.isNegative() || value.isZero()) {
             throw new IllegalArgumentException("lockWaitLimit must be a positive duration, got " + value);
         }
-        return new MigrationAssertions(locations, table, schemas, allowed, requireLockTimeout, value);
+        return new MigrationAssertions(locations, table, schemas, allowed, requireLockTimeout, value, sizes,
+                smallTableRows);
     }
 
     /**
@@ -185,6 +212,7 @@ public final class MigrationAssertions {
         private final List<String> applied = new ArrayList<>();
         private final List<MigrationViolation> violations = new ArrayList<>();
         private final List<MigrationRecord> records = new ArrayList<>();
+        private final List<MigrationViolation> warnings = new ArrayList<>();
         private String snapshotReport;
         private String failure;
 
@@ -243,7 +271,7 @@ public final class MigrationAssertions {
                         if (config.isAllowed(v, m.getVersion().getVersion())) {
                             LOG.info("allowed: {}", v.message());
                         } else {
-                            violations.add(v);
+                            sized(v);
                         }
                     }
                 }
@@ -253,6 +281,23 @@ public final class MigrationAssertions {
                     failure = "the repeatable migrations failed after every versioned one applied: "
                             + explain("a repeatable migration", e, recorder.explanation());
                 }
+            }
+        }
+
+        private static final Set<MigrationRule> SIZE_DEPENDENT = EnumSet.of(MigrationRule.NO_TABLE_REWRITE,
+                MigrationRule.FOREIGN_KEY_SAFE, MigrationRule.INDEX_CONCURRENTLY, MigrationRule.CONSTRAINT_VALIDATION,
+                MigrationRule.SET_NOT_NULL);
+
+        private void sized(MigrationViolation v) {
+            Optional<Long> rows = config.sizes == null || !SIZE_DEPENDENT.contains(v.rule()) ? Optional.empty()
+                    : config.sizes.of(v.table() != null ? v.table() : v.object());
+            if (rows.isEmpty()) {
+                violations.add(v);
+            } else if (rows.get() < config.smallTableRows) {
+                warnings.add(v.withNote("(In production the table holds about " + rows.get() + " rows, under the "
+                        + config.smallTableRows + "-row threshold: a warning, not a failure.)"));
+            } else {
+                violations.add(v.withNote("(In production the table holds about " + rows.get() + " rows.)"));
             }
         }
 
@@ -473,6 +518,16 @@ public final class MigrationAssertions {
          */
         public List<MigrationRecord> records() {
             return List.copyOf(records);
+        }
+
+        /**
+         * Findings on tables smaller in production than the threshold of
+         * {@link MigrationAssertions#productionSizes(TableSizes, long)}: reported, never failing.
+         *
+         * @return the downgraded findings, each stating the table's production size
+         */
+        public List<MigrationViolation> warnings() {
+            return List.copyOf(warnings);
         }
 
         /** @return every rule broken and not allowed, for assertions of one's own */

@@ -9,9 +9,10 @@ package io.ampora.dbguard.flyway;
  * @param reason    what the migration does and why it hurts (with the lock and the evidence when measured)
  * @param advice    the safe pattern to use instead
  * @param statement the statement that did it, shortened to one line, when it can be told (else null)
+ * @param table     the existing table it concerns, qualified and quoted (else null: derived from the object)
  */
 public record MigrationViolation(String script, MigrationRule rule, String object, String reason, String advice,
-                                 String statement) {
+                                 String statement, String table) {
 
     /**
      * A violation judged from the schema before and after the whole migration (no statement named).
@@ -23,7 +24,17 @@ public record MigrationViolation(String script, MigrationRule rule, String objec
      * @param advice the safe pattern
      */
     public MigrationViolation(String script, MigrationRule rule, String object, String reason, String advice) {
-        this(script, rule, object, reason, advice, null);
+        this(script, rule, object, reason, advice, null, null);
+    }
+
+    /**
+     * The same violation with a note appended to its reason (e.g. the table's production size).
+     *
+     * @param note the note
+     * @return the copy
+     */
+    public MigrationViolation withNote(String note) {
+        return new MigrationViolation(script, rule, object, reason + " " + note, advice, statement, table);
     }
 
     /** @return one readable line: file, reason, statement, the safe pattern and how to allow it */

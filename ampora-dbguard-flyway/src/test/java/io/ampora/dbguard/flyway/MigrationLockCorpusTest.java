@@ -289,6 +289,43 @@ class MigrationLockCorpusTest {
                 .hasMessageContaining("executeInTransaction=false");
     }
 
+    @Test
+    void productionSizesTurnFindingsOnSmallTablesIntoWarningsThatStateTheSize(TestDatabase db, @TempDir Path dir)
+            throws Exception {
+        db.execute("CREATE SCHEMA prod; CREATE TABLE prod.accounts (id bigint PRIMARY KEY, email text);"
+                + " CREATE TABLE prod.ledger (id bigint PRIMARY KEY, account_id bigint);"
+                + " INSERT INTO prod.accounts SELECT g, 'u' || g FROM generate_series(1, 300) AS g;"
+                + " INSERT INTO prod.ledger SELECT g, g FROM generate_series(1, 50000) AS g; ANALYZE prod.accounts;"
+                + " ANALYZE prod.ledger");
+        Path file = dir.resolve("sizes.json");
+        try (java.sql.Connection c = db.dataSource().getConnection()) {
+            TableSizes.read(c).write(file);
+        }
+        TableSizes loaded = TableSizes.load(file);
+        assertThat(loaded.rows()).containsEntry("prod.accounts", 300L).containsEntry("prod.ledger", 50000L);
+        // production has one accounts table; this test database holds one per corpus case
+        TableSizes sizes = new TableSizes(loaded.rows().entrySet().stream().filter(e -> e.getKey().startsWith("prod."))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+
+        Case c = new Case("sized", List.of(LOCK_TIMEOUT + "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+                + "CREATE INDEX ledger_account_idx ON ledger (account_id);\n"
+                + "ALTER TABLE accounts ADD COLUMN note text;"), Set.of(), List.of());
+        Path migrations = Files.createDirectories(dir.resolve("migrations"));
+        MigratedDatabase migrated = MigrationAssertions.forLocations(locations(migrations, c)).schemas("sized")
+                .productionSizes(sizes, 10_000).on(db.dataSource());
+
+        assertThat(migrated.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.rule()).isEqualTo(MigrationRule.INDEX_CONCURRENTLY);
+            assertThat(w.message()).contains("builds index sized.accounts_email_idx")
+                    .contains("In production the table holds about 300 rows, under the 10000-row threshold: a warning");
+        });
+        assertThat(migrated.violations()).singleElement().satisfies(v -> {
+            assertThat(v.rule()).isEqualTo(MigrationRule.INDEX_CONCURRENTLY);
+            assertThat(v.message()).contains("builds index sized.ledger_account_idx")
+                    .contains("In production the table holds about 50000 rows.");
+        });
+    }
+
     /** Writes V1 (the existing tables with rows) and the case's migrations as V2, V3... into a directory. */
     static String locations(Path dir, Case c) throws IOException {
         Files.writeString(dir.resolve("V1__existing_tables.sql"), BASE);

@@ -7,6 +7,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.flyway.FlywayGuard;
+import io.ampora.dbguard.flyway.TableSizes;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import io.ampora.dbguard.micrometer.QueryMetrics;
@@ -146,6 +147,11 @@ public final class Doctor implements Callable<Integer> {
     @Option(names = "--list-checks", description = "List every check with its runbook section and settings, then exit.")
     boolean listChecks;
 
+    @Option(names = "--export-table-sizes", paramLabel = "FILE",
+            description = "Write every table's estimated rows (pg_class.reltuples: no lock, no scan) to FILE for"
+                    + " MigrationAssertions.productionSizes(TableSizes.load(FILE), threshold), then exit.")
+    Path exportTableSizes;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -186,6 +192,9 @@ public final class Doctor implements Callable<Integer> {
         if (listChecks) {
             listChecks(out);
             return 0;
+        }
+        if (exportTableSizes != null) {
+            return exportTableSizes(out, err);
         }
         EmbeddedDatabase embedded = null;
         GuardedPool pool = null;
@@ -326,6 +335,33 @@ public final class Doctor implements Callable<Integer> {
             flyway.schemaSnapshot(flywaySnapshot);
         }
         flyway.build().checks().forEach(builder::addCheck);
+    }
+
+    private int exportTableSizes(PrintWriter out, PrintWriter err) {
+        if (jdbcUrl == null) {
+            err.println("doctor: --export-table-sizes needs --jdbc-url: the production database whose sizes to export");
+            return EXIT_USAGE;
+        }
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("ApplicationName", "ampora-doctor");
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (passwordEnv != null) {
+            props.setProperty("password", env("--password-env", passwordEnv));
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props)) {
+            c.setReadOnly(true);
+            TableSizes sizes = TableSizes.read(c);
+            sizes.write(exportTableSizes);
+            out.println("Wrote the estimated rows of " + sizes.rows().size() + " tables to "
+                    + exportTableSizes.toAbsolutePath() + " (pg_class.reltuples; tables never analyzed are left out)."
+                    + " Use it in migration tests: MigrationAssertions...productionSizes(TableSizes.load(path), 10000).");
+            return 0;
+        } catch (java.sql.SQLException e) {
+            err.println("doctor: cannot read the table sizes: " + e.getMessage());
+            return EXIT_USAGE;
+        }
     }
 
     private String env(String option, String variable) {

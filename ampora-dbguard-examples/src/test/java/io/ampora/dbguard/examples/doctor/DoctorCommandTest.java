@@ -32,6 +32,20 @@ class DoctorCommandTest {
     }
 
     @Test
+    void exportsTheProductionTableSizesForMigrationTests(TestDatabase db, @org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        db.execute("CREATE TABLE sized_orders (id bigint); INSERT INTO sized_orders SELECT generate_series(1, 1234);"
+                + " ANALYZE sized_orders");
+        java.nio.file.Path file = dir.resolve("sizes.json");
+
+        int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--export-table-sizes", file.toString());
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("Wrote the estimated rows of ").contains(file.toAbsolutePath().toString());
+        assertThat(io.ampora.dbguard.flyway.TableSizes.load(file).rows()).containsEntry("public.sized_orders", 1234L);
+    }
+
+    @Test
     void printsTheJsonContract(TestDatabase db) throws Exception {
         int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--format", "json",
                 "--check", "connectivity", "--check", "connection-headroom", "--set", "connection-headroom.warnPercent=0");

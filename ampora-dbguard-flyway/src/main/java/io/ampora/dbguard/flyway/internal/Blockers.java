@@ -1,5 +1,6 @@
 package io.ampora.dbguard.flyway.internal;
 
+import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.internal.SettingValues;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,15 +13,6 @@ import java.util.List;
 /** Who keeps a session waiting for a lock: read from another session with {@code pg_blocking_pids}. */
 public final class Blockers {
 
-    private static final String SQL = """
-            SELECT w.wait_event_type, w.wait_event, b.pid, b.application_name, b.usename, b.state,
-                   pg_catalog.left(b.query, 200) AS query,
-                   (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - b.xact_start) * 1000)::bigint AS xact_ms
-            FROM pg_catalog.pg_stat_activity w
-            LEFT JOIN LATERAL pg_catalog.unnest(pg_catalog.pg_blocking_pids(w.pid)) AS bp(pid) ON true
-            LEFT JOIN pg_catalog.pg_stat_activity b ON b.pid = bp.pid
-            WHERE w.pid = ?
-            """;
 
     /**
      * What a session waits for and who blocks it.
@@ -52,7 +44,7 @@ public final class Blockers {
         boolean waiting = false;
         String event = null;
         List<String> blockers = new ArrayList<>();
-        try (PreparedStatement ps = observer.prepareStatement(SQL)) {
+        try (PreparedStatement ps = observer.prepareStatement(Sql.load(Blockers.class, "blockers"))) {
             ps.setInt(1, pid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -96,7 +96,7 @@ public final class LockRules {
                             "rewrites table " + table + " (relfilenode " + oldNode + " -> " + s.after().filenodes().get(t)
                                     + "): " + cause[0] + "; it holds an ACCESS EXCLUSIVE lock while the whole table is"
                                     + " copied" + (s.inTransaction() ? " (" + rowsAndTime(scanned, held) + ")" : "") + ".",
-                            cause[1], stmt));
+                            cause[1], stmt, table));
                 }
                 if (!s.inTransaction()) {
                     continue;
@@ -114,7 +114,7 @@ public final class LockRules {
                                     + " waits behind one long transaction, every later query on " + table
                                     + " queues behind it (runbook 7).",
                             "SET lock_timeout = '5s'; as the migration's first statement, and retry the deploy when it"
-                                    + " times out (FlywayGuard...safeMigrator().migrate(dataSource) does both in production)", stmt));
+                                    + " times out (FlywayGuard...safeMigrator().migrate(dataSource) does both in production)", stmt, table));
                 }
             }
         }
@@ -145,13 +145,13 @@ public final class LockRules {
                         "builds index " + i.name() + " on the existing table " + table + " without CONCURRENTLY: " + evidence
                                 + " for the whole build.",
                         "CREATE INDEX CONCURRENTLY " + CONCURRENT_ALONE + "; a failed build leaves an INVALID index to"
-                                + " drop before retrying", stmt));
+                                + " drop before retrying", stmt, table));
             } else if (old != null && old.filenode() != i.filenode() && old.filenode() != 0
                     && s.before().filenodes().getOrDefault(t, 0L).equals(s.after().filenodes().get(t))) {
                 out.add(new MigrationViolation(script, MigrationRule.INDEX_CONCURRENTLY, i.name(),
                         "rebuilds index " + i.name() + " on " + table + " (REINDEX) without CONCURRENTLY: " + evidence
                                 + ", and reads that use the index wait on its ACCESS EXCLUSIVE lock.",
-                        "REINDEX INDEX CONCURRENTLY (PostgreSQL 12+) " + CONCURRENT_ALONE, stmt));
+                        "REINDEX INDEX CONCURRENTLY (PostgreSQL 12+) " + CONCURRENT_ALONE, stmt, table));
             }
         }
         if (DROP_INDEX.matcher(s.sql()).matches() && !s.sql().toUpperCase(java.util.Locale.ROOT).contains("CONCURRENTLY")) {
@@ -160,7 +160,7 @@ public final class LockRules {
                     out.add(new MigrationViolation(script, MigrationRule.INDEX_CONCURRENTLY, i.name(),
                             "drops index " + i.name() + " of the existing table " + table + " without CONCURRENTLY: "
                                     + evidence + ".",
-                            "DROP INDEX CONCURRENTLY " + CONCURRENT_ALONE, stmt));
+                            "DROP INDEX CONCURRENTLY " + CONCURRENT_ALONE, stmt, table));
                 }
             }
         }
@@ -185,7 +185,7 @@ public final class LockRules {
                                 + " the same step: " + evidence + " while it scans the table.",
                         "ALTER TABLE " + table + " ADD CONSTRAINT " + c.name() + " " + c.definition() + " NOT VALID; in"
                                 + " one migration, then ALTER TABLE " + table + " VALIDATE CONSTRAINT " + c.name()
-                                + "; in the next (it takes SHARE UPDATE EXCLUSIVE: reads and writes go on)", stmt));
+                                + "; in the next (it takes SHARE UPDATE EXCLUSIVE: reads and writes go on)", stmt, table));
             } else if (old == null && !s.before().indexes().containsKey(c.indexOid())) {
                 boolean exclude = c.type().equals("x");
                 out.add(new MigrationViolation(script, MigrationRule.CONSTRAINT_VALIDATION, table + "." + c.name(),
@@ -197,13 +197,13 @@ public final class LockRules {
                                 + CONCURRENT_ALONE + ", then ALTER TABLE " + table + " ADD CONSTRAINT " + c.name() + " "
                                 + what + " USING INDEX " + c.name() + "_idx (instant)"
                                 + (c.type().equals("p") ? "; its columns must already be NOT NULL (see SET NOT NULL)" : ""),
-                        stmt));
+                        stmt, table));
             } else if (old != null && !old.validated() && s.txBefore().blocksWrites(t) && c.type().equals("c")) {
                 out.add(new MigrationViolation(script, MigrationRule.CONSTRAINT_VALIDATION, table + "." + c.name(),
                         "validates CHECK constraint " + c.name() + " on " + table + " in the transaction that added it:"
                                 + " the lock taken to add it (" + LockModes.readable(strongest(s.txBefore(), t))
                                 + ") is still held while it scans " + Math.max(0, scanned) + " rows.",
-                        "VALIDATE CONSTRAINT in a later migration than the one adding it NOT VALID", stmt));
+                        "VALIDATE CONSTRAINT in a later migration than the one adding it NOT VALID", stmt, table));
             }
         }
     }
@@ -233,7 +233,7 @@ public final class LockRules {
                     "ALTER TABLE " + table + " ADD CONSTRAINT " + constraint + " CHECK (" + column + " IS NOT NULL) NOT"
                             + " VALID; then, in a later migration, ALTER TABLE " + table + " VALIDATE CONSTRAINT "
                             + constraint + "; then ALTER TABLE " + table + " ALTER COLUMN " + column + " SET NOT NULL;"
-                            + " (PostgreSQL 12+ skips the scan) and DROP CONSTRAINT " + constraint, stmt));
+                            + " (PostgreSQL 12+ skips the scan) and DROP CONSTRAINT " + constraint, stmt, table));
         }
     }
 
