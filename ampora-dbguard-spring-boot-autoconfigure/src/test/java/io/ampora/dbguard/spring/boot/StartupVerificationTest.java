@@ -50,6 +50,29 @@ class StartupVerificationTest {
             assertThat(analysis.getAction()).contains("schema-version: " + schemaVersion.remediation().lines().findFirst().orElseThrow());
             assertThat(output.getAll()).contains("APPLICATION FAILED TO START").contains("Description:")
                     .contains("schema-version FAIL").contains("Action:");
+
+            Map<String, Object> logOnly = BootApp.properties(db, role);
+            logOnly.put("ampora.dbguard.verify-on-startup", "false");
+            try (BootApp app = BootApp.start(logOnly)) {
+                assertThat(app.context.isActive()).isTrue();
+                assertThat(output.getAll()).contains("ampora.dbguard.verify-on-startup=false: starting anyway")
+                        .contains(schemaVersion.summary());
+            }
+        }
+    }
+
+    @Test
+    void disabledStarterLeavesTheApplicationsDataSourceAndHealthGroupsAlone() throws Exception {
+        try (TestDatabase db = TestDatabase.create(server, getClass())) {
+            Map<String, Object> properties = BootApp.properties(db, BootApp.appRole(db));
+            properties.put("ampora.dbguard.enabled", "false");
+            try (BootApp app = BootApp.start(properties)) {
+                assertThat(app.context.getBeanNamesForType(io.ampora.dbguard.DbGuard.class)).isEmpty();
+                assertThat(app.bean(javax.sql.DataSource.class)).isInstanceOf(com.zaxxer.hikari.HikariDataSource.class);
+                String readiness = app.get("/actuator/health/readiness").body();
+                assertThat(readiness).contains("\"status\":\"UP\"").doesNotContain("dbguard");
+                assertThat(app.get("/actuator/dbguard").statusCode()).isEqualTo(404);
+            }
         }
     }
 
