@@ -1,11 +1,14 @@
 package io.ampora.dbguard.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.monitor.ResultOrigin;
 import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.ServerSpec;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.sql.DataSource;
 
 /**
  * A measured run, not a unit test: the database time a fleet of monitors spends per minute on the
@@ -35,7 +39,8 @@ import java.util.Map;
  *
  * <p>Run: {@code mvn -B -pl ampora-dbguard-benchmarks -am package -DskipTests} then
  * {@code java -cp ampora-dbguard-benchmarks/target/benchmarks.jar io.ampora.dbguard.bench.FleetCostBenchmark
- * [tables] [window seconds] [sizes, e.g. 1,10,50,10x] [major]}.
+ * [tables] [window seconds] [sizes, e.g. 1,10,50,10x] [major] [pool]}; {@code pool} gives each monitor a warm
+ * HikariCP pool of 4 (as an application's pool would), otherwise each report opens new sessions.
  */
 public final class FleetCostBenchmark {
 
@@ -55,6 +60,7 @@ public final class FleetCostBenchmark {
         Duration window = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 120);
         String[] sizes = (args.length > 2 ? args[2] : "1,10,50").split(",");
         String major = args.length > 3 ? args[3] : "17";
+        pooled = args.length > 4 && args[4].equals("pool");
         PostgresServer server = PostgresServers.get(new ServerSpec(major, Map.of(
                 "shared_preload_libraries", "pg_stat_statements", "max_locks_per_transaction", "1024",
                 "max_connections", "400"), false));
@@ -83,12 +89,26 @@ public final class FleetCostBenchmark {
     }
 
     private static double lastStatementsPerMinute;
+    /** Give each monitor a warm HikariCP pool of 4 (an application's pool) instead of new sessions per report. */
+    private static boolean pooled;
 
     private static double measure(TestDatabase db, int n, boolean coordinated, Duration window) throws Exception {
         List<DbGuardMonitor> monitors = new ArrayList<>();
+        List<HikariDataSource> pools = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
-                DbGuard guard = DbGuard.builder().dataSource(db.dataSource()).applicationName("fleet-bench")
+                DataSource dataSource = db.dataSource();
+                if (pooled) {
+                    HikariConfig hikari = new HikariConfig();
+                    hikari.setDataSource(db.dataSource());
+                    hikari.setMaximumPoolSize(4);
+                    hikari.setMinimumIdle(4);
+                    hikari.setPoolName("bench-" + i);
+                    HikariDataSource pool = new HikariDataSource(hikari);
+                    pools.add(pool);
+                    dataSource = pool;
+                }
+                DbGuard guard = DbGuard.builder().dataSource(dataSource).applicationName("fleet-bench")
                         .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(120)).build();
                 MonitorConfig.Builder config = MonitorConfig.builder();
                 for (DatabaseCheck check : guard.checks()) {
@@ -106,6 +126,21 @@ public final class FleetCostBenchmark {
             long t0 = System.nanoTime();
             Thread.sleep(window.toMillis());
             double minutes = (System.nanoTime() - t0) / 60e9;
+            long fallbacks = monitors.stream().flatMap(m -> m.origins().values().stream())
+                    .filter(o -> o.source() == ResultOrigin.Source.FALLBACK).count();
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+                 ResultSet top = st.executeQuery("SELECT s.calls, s.total_exec_time,"
+                         + " regexp_replace(left(regexp_replace(s.query, '--[^\\n]*', '', 'g'), 400), '\\s+', ' ', 'g')"
+                         + " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+                         + " WHERE d.datname = current_database() AND strpos(s.query, 'pg_stat_statements') = 0"
+                         + " ORDER BY s.total_exec_time DESC LIMIT 8")) {
+                OUT.printf(Locale.ROOT, "  %d monitors: results from a fallback at the end: %d; top statements:%n", n, fallbacks);
+                while (top.next()) {
+                    String q = top.getString(3).trim();
+                    OUT.printf(Locale.ROOT, "    %7d calls %9.0f ms  %s%n", top.getLong(1), top.getDouble(2),
+                            q.length() > 90 ? q.substring(0, 90) : q);
+                }
+            }
             try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT coalesce(sum(s.total_exec_time), 0), coalesce(sum(s.calls), 0)"
                          + " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
@@ -116,6 +151,7 @@ public final class FleetCostBenchmark {
             }
         } finally {
             monitors.forEach(DbGuardMonitor::close);
+            pools.forEach(HikariDataSource::close);
             Thread.sleep(2_000);
         }
     }
