@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.disk;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -281,5 +283,16 @@ public final class ReplicationSlotsCheck implements DatabaseCheck {
         private static Duration seconds(double s) {
             return Duration.ofMillis(Math.round(s * 1000));
         }
+    }
+
+    /** The server's slots, the same from every instance; one small catalog view. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 }

@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.disk;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -184,5 +186,16 @@ public final class WalArchivingCheck implements DatabaseCheck {
 
     /** The segments waiting for the archiver; {@code files} null when the role may not list them. */
     record Ready(Long files, String oldest, Double oldestSeconds, String hidden) {
+    }
+
+    /** The server's archiver, the same from every instance; one statistics row. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 }

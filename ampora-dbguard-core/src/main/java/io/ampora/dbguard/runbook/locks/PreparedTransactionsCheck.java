@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.locks;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -125,5 +127,16 @@ public final class PreparedTransactionsCheck implements DatabaseCheck {
         message.append(". It holds back vacuum's horizon and freezing by ").append(p.xidAge())
                 .append(p.xidAge() == 1 ? " transaction" : " transactions").append(" until it ends. ").append(p.action());
         return p.details(Finding.builder(message.toString())).build();
+    }
+
+    /** The server's prepared transactions, the same from every instance; a few rows. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 }

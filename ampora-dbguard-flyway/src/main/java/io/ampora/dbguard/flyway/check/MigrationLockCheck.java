@@ -1,7 +1,9 @@
 package io.ampora.dbguard.flyway.check;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -149,5 +151,16 @@ public final class MigrationLockCheck implements DatabaseCheck {
                 .detail("lockKey", key)
                 .detail("terminate", "SELECT pg_terminate_backend(" + pid + ")")
                 .build();
+    }
+
+    /** Who holds Flyway's lock is the database's answer, the same from every instance; one pg_locks read. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.CHEAP;
     }
 }

@@ -1,7 +1,9 @@
 package io.ampora.dbguard.flyway.check;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
@@ -142,5 +144,16 @@ public final class MigrationPermissionsCheck implements DatabaseCheck {
                             + ".")
                     .detail("role", role).detail("notOwned", total).build());
         }
+    }
+
+    /** Judged against this instance's migrations: during a rolling deploy instances differ. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.NORMAL;
     }
 }

@@ -1,14 +1,16 @@
 package io.ampora.dbguard.flyway.check;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.flyway.FlywayGuard;
-import io.ampora.dbguard.flyway.internal.FlywayReader;
 import io.ampora.dbguard.flyway.internal.FlywayReader.Status;
+import io.ampora.dbguard.flyway.internal.FlywayReader;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -120,5 +122,16 @@ public final class MigrationStateCheck implements DatabaseCheck {
                 .detail("installedOn", m.getInstalledOn() == null ? null : m.getInstalledOn().toInstant().toString())
                 .detail("installedBy", m.getInstalledBy())
                 .build();
+    }
+
+    /** Compares this instance's migrations with the history table: during a rolling deploy instances differ. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.NORMAL;
     }
 }

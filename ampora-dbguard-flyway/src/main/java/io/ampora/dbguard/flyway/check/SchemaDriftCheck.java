@@ -1,7 +1,9 @@
 package io.ampora.dbguard.flyway.check;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
@@ -143,5 +145,16 @@ public final class SchemaDriftCheck implements DatabaseCheck {
 
     private static String capitalise(String s) {
         return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** Compares this instance's snapshot with the live schema (a catalog scan): instances may ship different snapshots. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }

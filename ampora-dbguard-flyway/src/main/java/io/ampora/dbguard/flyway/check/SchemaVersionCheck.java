@@ -1,14 +1,16 @@
 package io.ampora.dbguard.flyway.check;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.flyway.FlywayGuard;
-import io.ampora.dbguard.flyway.internal.FlywayReader;
 import io.ampora.dbguard.flyway.internal.FlywayReader.Status;
+import io.ampora.dbguard.flyway.internal.FlywayReader;
 import java.util.List;
 import java.util.Objects;
 import org.flywaydb.core.api.MigrationInfo;
@@ -106,5 +108,16 @@ public final class SchemaVersionCheck implements DatabaseCheck {
             return result.build();
         }
         return CheckResult.pass(this, "The database is at version " + dbNewest + ", the code's newest migration.");
+    }
+
+    /** Compares this instance's code version with the database's: during a rolling deploy instances differ. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.INSTANCE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.NORMAL;
     }
 }
