@@ -81,6 +81,12 @@ public class DbGuardAutoConfiguration {
         for (Map.Entry<String, java.time.Duration> e : properties.getMonitor().getIntervals().entrySet()) {
             config.interval(e.getKey(), e.getValue());
         }
+        if (properties.getMonitor().getFleet() != null) {
+            config.fleet(properties.getMonitor().getFleet());
+        }
+        if (properties.getMonitor().getInstance() != null) {
+            config.instance(properties.getMonitor().getInstance());
+        }
         try {
             return guard.monitor(config.build());
         } catch (DbGuardConfigurationException e) {

@@ -185,6 +185,36 @@ public class DbGuardProperties {
         public void setIntervals(Map<String, Duration> intervals) {
             this.intervals = intervals;
         }
+
+        /**
+         * The fleet this instance belongs to: instances with the same name run each database-wide check once
+         * per interval between them (elected through PostgreSQL advisory locks, results shared with NOTIFY).
+         * Unset: every instance runs every check itself.
+         */
+        private String fleet;
+
+        /** This instance's name in a fleet's reports ("ran by"); default host:pid. */
+        private String instance;
+
+        /** @return the fleet name, or null when coordination is off */
+        public String getFleet() {
+            return fleet;
+        }
+
+        /** @param fleet the fleet name; the same on every instance of the application */
+        public void setFleet(String fleet) {
+            this.fleet = fleet;
+        }
+
+        /** @return this instance's name in the fleet, or null for the default */
+        public String getInstance() {
+            return instance;
+        }
+
+        /** @param instance this instance's name in the fleet, e.g. the pod name */
+        public void setInstance(String instance) {
+            this.instance = instance;
+        }
     }
 
     /** {@code ampora.dbguard.pool.*}: the GuardedPool around Boot's HikariDataSource. */
