@@ -71,14 +71,16 @@ WITH ix AS (
     JOIN w ON w.indexrelid = ix.indexrelid
 ), l AS (
     SELECT e.*,
-           CASE WHEN e.data_width IS NOT NULL AND e.reltuples >= 0 THEN
+           -- an empty index needs no leaf page, whatever the widths
+           CASE WHEN e.reltuples = 0 THEN 0
+                WHEN e.data_width IS NOT NULL AND e.reltuples > 0 THEN
                ceil(e.reltuples / greatest(1, floor((e.bs - 40) * e.fillfactor / 100.0 / e.tuple_bytes)))
            END AS leaf_pages
     FROM e
 ), p AS (
     -- internal pages: one downlink per page below, filled to 70%; plus the metapage
     SELECT l.*,
-           l.leaf_pages + 1 + ceil(l.leaf_pages * l.tuple_bytes / ((l.bs - 40) * 0.7)) AS expected_pages
+           l.leaf_pages + 1 + coalesce(ceil(l.leaf_pages * l.tuple_bytes / ((l.bs - 40) * 0.7)), 0) AS expected_pages
     FROM l
 )
 SELECT pg_catalog.format('%I.%I', p.nspname, p.index_name)                       AS relation,
@@ -92,7 +94,7 @@ SELECT pg_catalog.format('%I.%I', p.nspname, p.index_name)                      
        p.expected_pages,
        greatest(p.relpages - p.expected_pages, 0) * p.bs                        AS reclaimable_bytes,
        round((100.0 * greatest(p.relpages - p.expected_pages, 0) / p.relpages)::numeric, 1)::float8 AS bloat_percent,
-       p.data_width IS NULL                                                      AS no_statistics,
+       p.expected_pages IS NULL                                                  AS no_statistics,
        p.n_mod_since_analyze,
        p.last_analyze::text                                                      AS last_analyze,
        extract(epoch FROM pg_catalog.now() - p.last_analyze)::float8             AS statistics_age_seconds

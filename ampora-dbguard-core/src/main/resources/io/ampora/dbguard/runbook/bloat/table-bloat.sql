@@ -53,7 +53,9 @@ WITH t AS (
     LEFT JOIN st ON st.schemaname = t.nspname AND st.tablename = t.relname
 ), p AS (
     SELECT e.*,
-           CASE WHEN e.data_width IS NOT NULL AND e.reltuples >= 0 THEN
+           -- no rows left (counted by VACUUM/ANALYZE): every page is reclaimable, whatever the widths
+           CASE WHEN e.reltuples = 0 THEN 0
+                WHEN e.data_width IS NOT NULL AND e.reltuples > 0 THEN
                ceil(e.reltuples / least(291, greatest(1, floor(
                    (e.bs - 24 - e.bs * (100 - e.fillfactor) / 100) / e.tuple_bytes))))
            END AS expected_pages
@@ -67,7 +69,7 @@ SELECT pg_catalog.format('%I.%I', p.nspname, p.relname)                         
        p.expected_pages,
        greatest(p.relpages - p.expected_pages, 0) * p.bs                        AS reclaimable_bytes,
        round((100.0 * greatest(p.relpages - p.expected_pages, 0) / p.relpages)::numeric, 1)::float8 AS bloat_percent,
-       p.data_width IS NULL                                                      AS no_statistics,
+       p.expected_pages IS NULL                                                  AS no_statistics,
        p.n_mod_since_analyze,
        p.n_dead_tup,
        p.autovacuum_on,
