@@ -4,7 +4,10 @@
 -- scans of all its partitions' indexes (pg_partition_tree), and its partitions' indexes are left out.
 -- Scans from pg_stat_get_numscans(oid), by oid, without the pg_stat_user_indexes view.
 -- Bind parameter: how many to list (all candidates' leaf oids are returned for the replica's count).
-WITH candidates AS (
+WITH backing AS MATERIALIZED (
+    -- pg_constraint has no index on conindid: one hashed set instead of a scan per index
+    SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.conindid <> 0
+), candidates AS (
     SELECT i.indexrelid,
            i.indrelid,
            ic.relkind = 'I' AS partitioned,
@@ -22,7 +25,7 @@ WITH candidates AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
+      AND NOT EXISTS (SELECT 1 FROM backing b WHERE b.conindid = i.indexrelid)
 ), unused AS (
     SELECT c.*,
            (SELECT coalesce(sum(lc.relpages::bigint), 0) FROM pg_catalog.pg_class lc WHERE lc.oid = ANY (c.leaves))
