@@ -4,8 +4,7 @@
 -- (1 - null_frac) * avg_width: avg_width counts non-null values only, as stored in the heap, so a
 -- TOASTed value counts as its 18-byte pointer), and a page keeps block_size * (100 - fillfactor) % free.
 -- Bloat = relpages - those pages. Only tables of at least ? bytes (relpages, no relation opened).
--- pg_stats is read once, grouped by table, and joined by name through a hash: joining it per table by
--- name gets a nested loop whose cost grows with the square of the schema (2 minutes at 10,000 tables).
+-- pg_stats is read per candidate table (see the LATERAL below), never joined whole by name.
 -- pg_stats shows only columns the role may SELECT: a table without visible statistics is reported as
 -- such, with whether it was ever analyzed (pg_stat_get_last_*analyze_time are readable by anyone).
 WITH t AS (
@@ -34,14 +33,6 @@ WITH t AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-), st AS MATERIALIZED (
-    SELECT s.schemaname,
-           s.tablename,
-           sum((1 - s.null_frac) * s.avg_width) AS data_width,
-           max(s.null_frac) > 0                  AS has_nulls
-    FROM pg_catalog.pg_stats s
-    WHERE NOT s.inherited
-    GROUP BY s.schemaname, s.tablename
 ), e AS (
     SELECT t.*,
            st.data_width,
@@ -50,7 +41,17 @@ WITH t AS (
            4 + 8 * ceil((23 + CASE WHEN st.has_nulls THEN ceil(t.relnatts / 8.0) ELSE 0 END) / 8.0)
              + 8 * ceil(st.data_width / 8.0)                 AS tuple_bytes
     FROM t
-    LEFT JOIN st ON st.schemaname = t.nspname AND st.tablename = t.relname
+    -- per candidate table, so the view's filters reach pg_class's (relname, relnamespace) index and
+    -- pg_statistic's starelid index: a few index lookups per table. A hash or nested-loop join of the
+    -- whole view by name grows with the square of the schema (32 s at 10,000 analyzed tables).
+    LEFT JOIN LATERAL (
+        SELECT sum((1 - s.null_frac) * s.avg_width) AS data_width,
+               max(s.null_frac) > 0                  AS has_nulls
+        FROM pg_catalog.pg_stats s
+        WHERE s.schemaname = t.nspname
+          AND s.tablename = t.relname
+          AND NOT s.inherited
+    ) st ON true
 ), p AS (
     SELECT e.*,
            -- no rows left (counted by VACUUM/ANALYZE): every page is reclaimable, whatever the widths
