@@ -3,7 +3,8 @@
 -- foreign key references) nor the replica identity, valid. A partitioned index is judged once, on the
 -- scans of all its partitions' indexes (pg_partition_tree), and its partitions' indexes are left out.
 -- Scans from pg_stat_get_numscans(oid), by oid, without the pg_stat_user_indexes view.
--- Every unused index is returned (the check lists the largest), with its leaf oids for the replica's count.
+-- Bind parameter: how many to return, largest first (NULL: all, with their leaf oids, when a replica's scans
+-- must be subtracted); every row carries the count and size of all unused indexes.
 WITH backing AS MATERIALIZED (
     -- pg_constraint has no index on conindid: one hashed set instead of a scan per index
     SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.conindid <> 0
@@ -48,10 +49,13 @@ SELECT pg_catalog.format('%I.%I', n.nspname, ic.relname) AS index_name,
        pg_catalog.format('%I.%I', tn.nspname, t.relname) AS table_name,
        u.partitioned,
        u.size_bytes,
-       u.leaves::text                                     AS leaves
+       u.leaves::text                                     AS leaves,
+       count(*) OVER ()                                   AS total,
+       sum(u.size_bytes) OVER ()                          AS total_bytes
 FROM unused u
 JOIN pg_catalog.pg_class ic     ON ic.oid = u.indexrelid
 JOIN pg_catalog.pg_namespace n  ON n.oid = ic.relnamespace
 JOIN pg_catalog.pg_class t      ON t.oid = u.indrelid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 ORDER BY u.size_bytes DESC, index_name
+LIMIT ?
