@@ -2,18 +2,7 @@
 -- non-partial, without expressions, on NOT NULL columns (what REPLICA IDENTITY USING INDEX accepts).
 -- Partitions are left out (their partitioned table is reported once), and so are tables an extension owns.
 -- Bind parameter: how many to list.
-WITH keyed AS MATERIALIZED (
-    -- tables with a key, from pg_index alone (one pass, hashed): the primary key short-circuits the rest
-    SELECT DISTINCT i.indrelid
-    FROM pg_catalog.pg_index i
-    WHERE i.indisprimary
-       OR (i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL
-           AND NOT EXISTS (SELECT 1
-                           FROM pg_catalog.pg_attribute a
-                           WHERE a.attrelid = i.indrelid
-                             AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
-                             AND NOT a.attnotnull))
-), keyless AS MATERIALIZED (
+WITH keyless AS MATERIALIZED (
     SELECT t.oid,
            n.nspname,
            t.relname,
@@ -22,13 +11,23 @@ WITH keyed AS MATERIALIZED (
            greatest(t.reltuples, 0)::bigint AS estimated_rows
     FROM pg_catalog.pg_class t
     JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
-    LEFT JOIN keyed k ON k.indrelid = t.oid
     WHERE t.relkind IN ('r', 'p')
-      AND k.indrelid IS NULL
       AND NOT t.relispartition
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+      -- one index probe per table for the primary key, then the unique-index rule only for the rest
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index p WHERE p.indrelid = t.oid AND p.indisprimary)
+      AND NOT EXISTS (SELECT 1
+                      FROM pg_catalog.pg_index i
+                      WHERE i.indrelid = t.oid
+                        AND i.indisunique AND i.indisvalid AND i.indimmediate
+                        AND i.indpred IS NULL AND i.indexprs IS NULL
+                        AND NOT EXISTS (SELECT 1
+                                        FROM pg_catalog.pg_attribute a
+                                        WHERE a.attrelid = t.oid
+                                          AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+                                          AND NOT a.attnotnull))
 ), listed AS (
     SELECT k.*, count(*) OVER () AS total
     FROM keyless k
