@@ -9,6 +9,8 @@ import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.ServerSpec;
 import io.ampora.dbguard.testing.TestDatabase;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.github.mfvanek.pg.connection.PgConnection;
 import io.github.mfvanek.pg.connection.factory.PgConnectionFactoryImpl;
 import io.github.mfvanek.pg.core.checks.common.DatabaseCheckOnHost;
@@ -41,8 +43,9 @@ import java.util.concurrent.TimeoutException;
  * 10,000 foreign keys), in the same database and the same run, the doctor's whole report (a guard built
  * from the URL, every discovered check, default concurrency) and each of our checks against its
  * pg-index-health 0.20.3 counterpart (one-connection pool from {@code PgConnectionFactoryImpl.forUrl}).
- * Our per-check figures come from reports of one check at a time on a URL guard (so they include opening
- * the check's read-only transaction on a kept connection); the peer's from calling its check on its pool.
+ * Each check alone: ours in reports of that one check on a one-connection HikariCP pool (so they include
+ * opening the check's read-only transaction), the peer's by calling its check on its one-connection pool.
+ * Every table gets 3 rows and the database is analyzed, so pg_stats has 40,000 rows to join.
  * A peer check slower than {@code peerLimit} seconds is cancelled and reported as "&gt; limit".
  *
  * <p>Run: {@code mvn -B -pl ampora-dbguard-benchmarks -am package -DskipTests} then
@@ -69,6 +72,18 @@ public final class CatalogScaleVsPeerBenchmark {
         try (TestDatabase db = TestDatabase.create(server, CatalogScaleVsPeerBenchmark.class)) {
             long start = System.nanoTime();
             CatalogScaleBenchmark.build(db, tables);
+            // a few rows per table, analyzed, so that pg_stats has rows (40,000) and the bloat queries work on
+            // real statistics: on empty tables both sides' bloat queries have nothing to join
+            db.execute(String.format(Locale.ROOT, """
+                    DO $$
+                    BEGIN
+                      FOR i IN 1..%d LOOP
+                        EXECUTE format('INSERT INTO %%I (id, parent_id, created, attributes)'
+                                       ' SELECT g, NULL, now(), jsonb_build_object(''k'', g) FROM generate_series(1, 3) g',
+                                       't_' || i);
+                      END LOOP;
+                    END $$""", tables));
+            db.execute("ANALYZE");
             OUT.printf(Locale.ROOT, "PostgreSQL %s: built %s in %.1f s%n", major, CatalogScaleBenchmark.census(db),
                     (System.nanoTime() - start) / 1e9);
             String url = db.jdbcUrl();
@@ -101,28 +116,35 @@ public final class CatalogScaleVsPeerBenchmark {
             }
 
             PgConnection peer = new PgConnectionFactoryImpl().forUrl(url, user, password);
+            HikariConfig hc = new HikariConfig();
+            hc.setJdbcUrl(url);
+            hc.setUsername(user);
+            hc.setPassword(password);
+            hc.setMaximumPoolSize(1);
+            HikariDataSource pool = new HikariDataSource(hc);
             PgContext ctx = PgContext.of("public");
+            OUT.printf(Locale.ROOT, "each check alone, both sides on a one-connection pool, %d runs after a warm-up%n", runs);
             OUT.printf(Locale.ROOT, "%-28s %-22s %-40s %s%n", "our check", "ours ms (min/med/max)", "pg-index-health 0.20.3",
                     "peer ms (min/med/max)");
-            row(url, user, password, "fk-index", Map.of(), runs, peerLimit, db,
+            row(pool, "fk-index", Map.of(), runs, peerLimit, db,
                     List.of(new ForeignKeysNotCoveredWithIndexCheckOnHost(peer)), ctx);
-            row(url, user, password, "invalid-indexes", Map.of(), runs, peerLimit, db,
+            row(pool, "invalid-indexes", Map.of(), runs, peerLimit, db,
                     List.of(new InvalidIndexesCheckOnHost(peer)), ctx);
-            row(url, user, password, "sequence-exhaustion", Map.of(), runs, peerLimit, db,
+            row(pool, "sequence-exhaustion", Map.of(), runs, peerLimit, db,
                     List.of(new SequenceOverflowCheckOnHost(peer)), ctx);
-            row(url, user, password, "duplicate-indexes", Map.of(), runs, peerLimit, db,
+            row(pool, "duplicate-indexes", Map.of(), runs, peerLimit, db,
                     List.of(new DuplicatedIndexesCheckOnHost(peer), new IntersectedIndexesCheckOnHost(peer)), ctx);
-            row(url, user, password, "unused-indexes", Map.of("unused-indexes.minStatisticsAge", "1ms"), runs, peerLimit, db,
+            row(pool, "unused-indexes", Map.of("unused-indexes.minStatisticsAge", "1ms"), runs, peerLimit, db,
                     List.of(new UnusedIndexesCheckOnHost(peer)), ctx);
-            row(url, user, password, "tables-without-primary-key", Map.of(), runs, peerLimit, db,
+            row(pool, "tables-without-primary-key", Map.of(), runs, peerLimit, db,
                     List.of(new TablesWithoutPrimaryKeyCheckOnHost(peer)), ctx);
-            row(url, user, password, "table-bloat", Map.of(), runs, peerLimit, db,
+            row(pool, "table-bloat", Map.of(), runs, peerLimit, db,
                     List.of(new TablesWithBloatCheckOnHost(peer)), ctx);
-            row(url, user, password, "table-bloat", Map.of("table-bloat.minReclaimableBytes", "0"), runs, peerLimit, db,
+            row(pool, "table-bloat", Map.of("table-bloat.minReclaimableBytes", "0"), runs, peerLimit, db,
                     List.of(), ctx);
-            row(url, user, password, "index-bloat", Map.of(), runs, peerLimit, db,
+            row(pool, "index-bloat", Map.of(), runs, peerLimit, db,
                     List.of(new IndexesWithBloatCheckOnHost(peer)), ctx);
-            row(url, user, password, "index-bloat", Map.of("index-bloat.minReclaimableBytes", "0"), runs, peerLimit, db,
+            row(pool, "index-bloat", Map.of("index-bloat.minReclaimableBytes", "0"), runs, peerLimit, db,
                     List.of(), ctx);
         }
         System.exit(0);
@@ -133,11 +155,12 @@ public final class CatalogScaleVsPeerBenchmark {
                 .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(300));
     }
 
-    private static void row(String url, String user, String password, String id, Map<String, String> settings, int runs,
+    private static void row(HikariDataSource pool, String id, Map<String, String> settings, int runs,
                             int peerLimit, TestDatabase db, List<DatabaseCheckOnHost<?>> peerChecks, PgContext ctx)
             throws Exception {
         DatabaseCheck check = DbGuard.discoverChecks().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
-        DbGuard.Builder builder = urlGuard(url, user, password, List.of(check));
+        DbGuard.Builder builder = DbGuard.builder().dataSource(pool).checks(List.of(check))
+                .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(300));
         settings.forEach(builder::set);
         DbGuard guard = builder.build();
         guard.report();

@@ -39,6 +39,8 @@ class SettingOrderDefaultsTest {
                 Map.entry("connection-headroom", "warnPercent <= failPercent"),
                 Map.entry("disk-usage", "warnFreePercent >= failFreePercent"),
                 Map.entry("idle-in-transaction", "warnAfter <= failAfter"),
+                // the bloat checks also order warnPercent <= failPercent (one entry per check is kept here)
+                Map.entry("index-bloat", "minReclaimableBytes <= failReclaimableBytes"),
                 Map.entry("long-transactions", "warnAfter <= failAfter"),
                 Map.entry("prepared-transactions", "warnAfter <= failAfter"),
                 Map.entry("replication-slots", "warnAfter <= failAfter"),
@@ -46,6 +48,7 @@ class SettingOrderDefaultsTest {
                 Map.entry("replication-standbys", "warnAfter <= failAfter"),
                 Map.entry("sequence-exhaustion", "warnPercent <= failPercent"),
                 Map.entry("slow-queries", "warnMean <= failMean"),
+                Map.entry("table-bloat", "minReclaimableBytes <= failReclaimableBytes"),
                 Map.entry("txid-wraparound", "warnPercent <= failPercent"));
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class LeastPrivilegeTest {
 
     private static final Pattern SAYS_WHY = Pattern.compile(
-            "(?i)grant|pg_monitor|pg_read_all_stats|privilege|superuser|permission|extension|shared_preload|replica|not configured|not installed|not enabled");
+            "(?i)grant|pg_monitor|pg_read_all_stats|privilege|superuser|permission|extension|shared_preload|replica|not configured|not installed|not enabled|minStatisticsAge");
 
     @BeforeAll
     static void schemaWithSomethingToSee(TestDatabase db) throws Exception {

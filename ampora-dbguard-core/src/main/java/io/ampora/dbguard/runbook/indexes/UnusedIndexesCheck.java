@@ -83,43 +83,54 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
                     + SettingValues.format(minAge) + "): too short to call an index unused. Set unused-indexes.minStatisticsAge"
                     + " lower to judge anyway.");
         }
+        ConnectionAttempt replica = context.connectionAttempt(Target.REPLICA);
+        long top = context.setting(TOP);
         List<Unused> unused = new ArrayList<>();
-        try (Statement st = primary.createStatement();
-             ResultSet rs = st.executeQuery(Sql.load(UnusedIndexesCheck.class, id()))) {
-            while (rs.next()) {
-                unused.add(new Unused(rs.getString("index_name"), rs.getString("table_name"), rs.getBoolean("partitioned"),
-                        rs.getLong("size_bytes"), rs.getString("leaves")));
+        long total = 0;
+        long bytes = 0;
+        try (PreparedStatement ps = primary.prepareStatement(Sql.load(UnusedIndexesCheck.class, id()))) {
+            // all of them when the replica's scans are to be subtracted, else only the listed ones
+            if (replica.succeeded()) {
+                ps.setNull(1, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(1, Math.max(1, top));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    unused.add(new Unused(rs.getString("index_name"), rs.getString("table_name"),
+                            rs.getBoolean("partitioned"), rs.getLong("size_bytes"), rs.getString("leaves")));
+                    total = rs.getLong("total");
+                    bytes = rs.getLong("total_bytes");
+                }
             }
         }
-        ConnectionAttempt replica = context.connectionAttempt(Target.REPLICA);
         String replicaNote = " No read replica is configured: only the primary's scans were counted.";
         if (replica.succeeded() && !unused.isEmpty()) {
             Set<String> scanned = scannedOnReplica(context.connection(Target.REPLICA), unused);
             unused.removeIf(u -> u.leafOids().stream().anyMatch(scanned::contains));
+            total = unused.size();
+            bytes = unused.stream().mapToLong(Unused::sizeBytes).sum();
             replicaNote = " The read replica's scans were counted too.";
         } else if (!replica.succeeded() && (replica.error().isPresent() || replica.timedOut())) {
             return CheckResult.unknown(this, "A read replica is configured but could not be reached, so its reads'"
-                    + " index scans are unknown: " + unused.size() + " indexes are unused on the primary alone (see the"
+                    + " index scans are unknown: " + total + " indexes are unused on the primary alone (see the"
                     + " replica-lag check for why the replica is unreachable).");
         }
         if (unused.isEmpty()) {
             return CheckResult.pass(this, "Every index that is not unique nor backing a constraint was scanned " + since + "."
                     + replicaNote);
         }
-        long top = context.setting(TOP);
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.WARN);
         List<String> fixes = new ArrayList<>();
-        long bytes = 0;
         for (Unused u : unused) {
-            bytes += u.sizeBytes();
             if (fixes.size() < top) {
                 fixes.add(u.fix());
                 result.finding(u.finding(since, age));
             }
         }
-        return result.summary(unused.size() + (unused.size() == 1 ? " index was" : " indexes were") + " never scanned "
+        return result.summary(total + (total == 1 ? " index was" : " indexes were") + " never scanned "
                         + since + " (" + SettingValues.formatBytes(bytes) + ")"
-                        + (unused.size() > fixes.size() ? "; the " + fixes.size() + " largest listed" : "") + "."
+                        + (total > fixes.size() ? "; the " + fixes.size() + " largest listed" : "") + "."
                         + replicaNote)
                 .remediation("Make sure no monthly job or failover path needs them (and no other replica reads with"
                         + " them), then: " + String.join(" ", fixes))

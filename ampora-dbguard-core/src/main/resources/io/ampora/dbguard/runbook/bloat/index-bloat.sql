@@ -6,8 +6,8 @@
 -- statistics ANALYZE keeps under the index's own name. A leaf page holds
 -- (block_size - 24 header - 16 special) * fillfactor (90 by default); internal pages and the metapage
 -- are added. Bloat = relpages - that. Only valid btree indexes of at least ? bytes (relpages).
--- pg_stats is read once and joined by name through a hash (joining it per index by name gets a
--- nested loop that grows with the square of the schema: 116 s at 20,000 indexes for one peer tool).
+-- pg_stats is read per index column (LATERAL, through the catalogs' indexes), never joined whole by name:
+-- that join grows with the square of the schema (116 s at 20,000 indexes for one peer tool).
 WITH ix AS (
     SELECT i.indexrelid,
            i.indrelid,
@@ -49,18 +49,21 @@ WITH ix AS (
     CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
     LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum AND k.attnum <> 0
     LEFT JOIN pg_catalog.pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = k.ord
-), st AS MATERIALIZED (
-    SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.avg_width
-    FROM pg_catalog.pg_stats s
-    WHERE NOT s.inherited
 ), w AS (
     SELECT cols.indexrelid,
            sum((1 - st.null_frac) * st.avg_width)  AS data_width,
            max(st.null_frac) > 0                    AS has_nulls,
            count(st.avg_width) = count(*)           AS all_columns
     FROM cols
-    LEFT JOIN st ON st.schemaname = cols.stat_schema AND st.tablename = cols.stat_table
-                AND st.attname = cols.stat_column
+    -- per index column, so the view's filters reach the catalogs' indexes: a few index lookups each
+    LEFT JOIN LATERAL (
+        SELECT s.null_frac, s.avg_width
+        FROM pg_catalog.pg_stats s
+        WHERE s.schemaname = cols.stat_schema
+          AND s.tablename = cols.stat_table
+          AND s.attname = cols.stat_column
+          AND NOT s.inherited
+    ) st ON true
     GROUP BY cols.indexrelid
 ), e AS (
     SELECT ix.*,
@@ -71,14 +74,16 @@ WITH ix AS (
     JOIN w ON w.indexrelid = ix.indexrelid
 ), l AS (
     SELECT e.*,
-           CASE WHEN e.data_width IS NOT NULL AND e.reltuples >= 0 THEN
+           -- an empty index needs no leaf page, whatever the widths
+           CASE WHEN e.reltuples = 0 THEN 0
+                WHEN e.data_width IS NOT NULL AND e.reltuples > 0 THEN
                ceil(e.reltuples / greatest(1, floor((e.bs - 40) * e.fillfactor / 100.0 / e.tuple_bytes)))
            END AS leaf_pages
     FROM e
 ), p AS (
     -- internal pages: one downlink per page below, filled to 70%; plus the metapage
     SELECT l.*,
-           l.leaf_pages + 1 + ceil(l.leaf_pages * l.tuple_bytes / ((l.bs - 40) * 0.7)) AS expected_pages
+           l.leaf_pages + 1 + coalesce(ceil(l.leaf_pages * l.tuple_bytes / ((l.bs - 40) * 0.7)), 0) AS expected_pages
     FROM l
 )
 SELECT pg_catalog.format('%I.%I', p.nspname, p.index_name)                       AS relation,
@@ -92,7 +97,7 @@ SELECT pg_catalog.format('%I.%I', p.nspname, p.index_name)                      
        p.expected_pages,
        greatest(p.relpages - p.expected_pages, 0) * p.bs                        AS reclaimable_bytes,
        round((100.0 * greatest(p.relpages - p.expected_pages, 0) / p.relpages)::numeric, 1)::float8 AS bloat_percent,
-       p.data_width IS NULL                                                      AS no_statistics,
+       p.expected_pages IS NULL                                                  AS no_statistics,
        p.n_mod_since_analyze,
        p.last_analyze::text                                                      AS last_analyze,
        extract(epoch FROM pg_catalog.now() - p.last_analyze)::float8             AS statistics_age_seconds

@@ -4,8 +4,7 @@
 -- (1 - null_frac) * avg_width: avg_width counts non-null values only, as stored in the heap, so a
 -- TOASTed value counts as its 18-byte pointer), and a page keeps block_size * (100 - fillfactor) % free.
 -- Bloat = relpages - those pages. Only tables of at least ? bytes (relpages, no relation opened).
--- pg_stats is read once, grouped by table, and joined by name through a hash: joining it per table by
--- name gets a nested loop whose cost grows with the square of the schema (2 minutes at 10,000 tables).
+-- pg_stats is read per candidate table (see the LATERAL below), never joined whole by name.
 -- pg_stats shows only columns the role may SELECT: a table without visible statistics is reported as
 -- such, with whether it was ever analyzed (pg_stat_get_last_*analyze_time are readable by anyone).
 WITH t AS (
@@ -34,14 +33,6 @@ WITH t AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-), st AS MATERIALIZED (
-    SELECT s.schemaname,
-           s.tablename,
-           sum((1 - s.null_frac) * s.avg_width) AS data_width,
-           max(s.null_frac) > 0                  AS has_nulls
-    FROM pg_catalog.pg_stats s
-    WHERE NOT s.inherited
-    GROUP BY s.schemaname, s.tablename
 ), e AS (
     SELECT t.*,
            st.data_width,
@@ -50,10 +41,22 @@ WITH t AS (
            4 + 8 * ceil((23 + CASE WHEN st.has_nulls THEN ceil(t.relnatts / 8.0) ELSE 0 END) / 8.0)
              + 8 * ceil(st.data_width / 8.0)                 AS tuple_bytes
     FROM t
-    LEFT JOIN st ON st.schemaname = t.nspname AND st.tablename = t.relname
+    -- per candidate table, so the view's filters reach pg_class's (relname, relnamespace) index and
+    -- pg_statistic's starelid index: a few index lookups per table. A hash or nested-loop join of the
+    -- whole view by name grows with the square of the schema (32 s at 10,000 analyzed tables).
+    LEFT JOIN LATERAL (
+        SELECT sum((1 - s.null_frac) * s.avg_width) AS data_width,
+               max(s.null_frac) > 0                  AS has_nulls
+        FROM pg_catalog.pg_stats s
+        WHERE s.schemaname = t.nspname
+          AND s.tablename = t.relname
+          AND NOT s.inherited
+    ) st ON true
 ), p AS (
     SELECT e.*,
-           CASE WHEN e.data_width IS NOT NULL AND e.reltuples >= 0 THEN
+           -- no rows left (counted by VACUUM/ANALYZE): every page is reclaimable, whatever the widths
+           CASE WHEN e.reltuples = 0 THEN 0
+                WHEN e.data_width IS NOT NULL AND e.reltuples > 0 THEN
                ceil(e.reltuples / least(291, greatest(1, floor(
                    (e.bs - 24 - e.bs * (100 - e.fillfactor) / 100) / e.tuple_bytes))))
            END AS expected_pages
@@ -67,7 +70,7 @@ SELECT pg_catalog.format('%I.%I', p.nspname, p.relname)                         
        p.expected_pages,
        greatest(p.relpages - p.expected_pages, 0) * p.bs                        AS reclaimable_bytes,
        round((100.0 * greatest(p.relpages - p.expected_pages, 0) / p.relpages)::numeric, 1)::float8 AS bloat_percent,
-       p.data_width IS NULL                                                      AS no_statistics,
+       p.expected_pages IS NULL                                                  AS no_statistics,
        p.n_mod_since_analyze,
        p.n_dead_tup,
        p.autovacuum_on,

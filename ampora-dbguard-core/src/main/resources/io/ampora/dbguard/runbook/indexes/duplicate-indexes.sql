@@ -8,7 +8,10 @@
 -- index a foreign key references) or the replica identity is never the one to drop. Indexes of
 -- partitions attached to a partitioned index are left out: the partitioned index stands for them.
 -- Pairs are joined by indrelid (hash), expressions deparsed only for candidate pairs.
-WITH ix AS (
+WITH backing AS MATERIALIZED (
+    -- pg_constraint has no index on conindid: one hashed set instead of a scan per index
+    SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.conindid <> 0
+), ix AS (
     SELECT i.indexrelid,
            i.indrelid,
            ic.relam,
@@ -22,12 +25,12 @@ WITH ix AS (
            i.indoption::int2[]     AS options,
            i.indexprs IS NOT NULL  AS has_exprs,
            i.indpred IS NOT NULL   AS has_pred,
-           i.indisreplident
-               OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid) AS backs_constraint,
+           i.indisreplident OR b.conindid IS NOT NULL AS backs_constraint,
            ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint AS size_bytes
     FROM pg_catalog.pg_index i
     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
+    LEFT JOIN backing b ON b.conindid = i.indexrelid
     WHERE i.indisvalid
       AND NOT ic.relispartition
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')

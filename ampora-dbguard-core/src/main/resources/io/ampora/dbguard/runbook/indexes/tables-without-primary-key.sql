@@ -2,7 +2,7 @@
 -- non-partial, without expressions, on NOT NULL columns (what REPLICA IDENTITY USING INDEX accepts).
 -- Partitions are left out (their partitioned table is reported once), and so are tables an extension owns.
 -- Bind parameter: how many to list.
-WITH keyless AS (
+WITH keyless AS MATERIALIZED (
     SELECT t.oid,
            n.nspname,
            t.relname,
@@ -16,25 +16,27 @@ WITH keyless AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+      -- one index probe per table for the primary key, then the unique-index rule only for the rest
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index p WHERE p.indrelid = t.oid AND p.indisprimary)
       AND NOT EXISTS (SELECT 1
                       FROM pg_catalog.pg_index i
                       WHERE i.indrelid = t.oid
-                        AND (i.indisprimary
-                             OR (i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL
-                                 AND i.indexprs IS NULL
-                                 AND NOT EXISTS (SELECT 1
-                                                 FROM pg_catalog.pg_attribute a
-                                                 WHERE a.attrelid = t.oid
-                                                   AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
-                                                   AND NOT a.attnotnull))))
-      AND NOT EXISTS (SELECT 1
-                      FROM pg_catalog.pg_depend d
-                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
-                        AND d.objid = t.oid
-                        AND d.deptype = 'e')
+                        AND i.indisunique AND i.indisvalid AND i.indimmediate
+                        AND i.indpred IS NULL AND i.indexprs IS NULL
+                        AND NOT EXISTS (SELECT 1
+                                        FROM pg_catalog.pg_attribute a
+                                        WHERE a.attrelid = t.oid
+                                          AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+                                          AND NOT a.attnotnull))
 ), listed AS (
     SELECT k.*, count(*) OVER () AS total
     FROM keyless k
+    -- tables an extension owns are its business (only the few keyless tables are looked up)
+    WHERE NOT EXISTS (SELECT 1
+                      FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                        AND d.objid = k.oid
+                        AND d.deptype = 'e')
     ORDER BY k.estimated_rows DESC, k.nspname, k.relname
     LIMIT ?
 )

@@ -3,15 +3,16 @@
 -- foreign key references) nor the replica identity, valid. A partitioned index is judged once, on the
 -- scans of all its partitions' indexes (pg_partition_tree), and its partitions' indexes are left out.
 -- Scans from pg_stat_get_numscans(oid), by oid, without the pg_stat_user_indexes view.
--- Bind parameter: how many to list (all candidates' leaf oids are returned for the replica's count).
-WITH candidates AS (
+-- Bind parameter: how many to return, largest first (NULL: all, with their leaf oids, when a replica's scans
+-- must be subtracted); every row carries the count and size of all unused indexes.
+WITH backing AS MATERIALIZED (
+    -- pg_constraint has no index on conindid: one hashed set instead of a scan per index
+    SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.conindid <> 0
+), candidates AS (
     SELECT i.indexrelid,
            i.indrelid,
            ic.relkind = 'I' AS partitioned,
-           CASE WHEN ic.relkind = 'I'
-                THEN ARRAY(SELECT p.relid FROM pg_catalog.pg_partition_tree(i.indexrelid) p WHERE p.isleaf)
-                ELSE ARRAY[i.indexrelid]
-           END              AS leaves
+           ic.relpages
     FROM pg_catalog.pg_index i
     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
@@ -22,22 +23,39 @@ WITH candidates AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)
-), unused AS (
+      AND NOT EXISTS (SELECT 1 FROM backing b WHERE b.conindid = i.indexrelid)
+), leaves AS (
+    -- a plain index is its own leaf; a partitioned one has its partitions' indexes (pg_partition_tree)
     SELECT c.*,
-           (SELECT coalesce(sum(lc.relpages::bigint), 0) FROM pg_catalog.pg_class lc WHERE lc.oid = ANY (c.leaves))
-               * pg_catalog.current_setting('block_size')::bigint AS size_bytes
+           CASE WHEN c.partitioned
+                THEN ARRAY(SELECT p.relid FROM pg_catalog.pg_partition_tree(c.indexrelid) p WHERE p.isleaf)
+                ELSE ARRAY[c.indexrelid]
+           END AS leaves
     FROM candidates c
-    WHERE (SELECT coalesce(sum(pg_catalog.pg_stat_get_numscans(l)), 0) FROM pg_catalog.unnest(c.leaves) l) = 0
+    WHERE NOT c.partitioned OR pg_catalog.pg_stat_get_numscans(c.indexrelid) = 0
+), unused AS (
+    SELECT l.*,
+           CASE WHEN l.partitioned
+                THEN (SELECT coalesce(sum(lc.relpages::bigint), 0) FROM pg_catalog.pg_class lc WHERE lc.oid = ANY (l.leaves))
+                ELSE l.relpages::bigint
+           END * pg_catalog.current_setting('block_size')::bigint AS size_bytes
+    FROM leaves l
+    WHERE CASE WHEN l.partitioned
+               THEN (SELECT coalesce(sum(pg_catalog.pg_stat_get_numscans(x)), 0) FROM pg_catalog.unnest(l.leaves) x)
+               ELSE pg_catalog.pg_stat_get_numscans(l.indexrelid)
+          END = 0
 )
 SELECT pg_catalog.format('%I.%I', n.nspname, ic.relname) AS index_name,
        pg_catalog.format('%I.%I', tn.nspname, t.relname) AS table_name,
        u.partitioned,
        u.size_bytes,
-       u.leaves::text                                     AS leaves
+       u.leaves::text                                     AS leaves,
+       count(*) OVER ()                                   AS total,
+       sum(u.size_bytes) OVER ()                          AS total_bytes
 FROM unused u
 JOIN pg_catalog.pg_class ic     ON ic.oid = u.indexrelid
 JOIN pg_catalog.pg_namespace n  ON n.oid = ic.relnamespace
 JOIN pg_catalog.pg_class t      ON t.oid = u.indrelid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 ORDER BY u.size_bytes DESC, index_name
+LIMIT ?

@@ -181,6 +181,27 @@ class TableBloatCheckTest {
         });
     }
 
+    @Test
+    void roleThatCannotReadTheTableGetsUnknownWithTheGrantNotAGuess(TestDatabase db) throws Exception {
+        Scripts.run(db, """
+                CREATE TABLE hidden_stats (id bigint PRIMARY KEY, note text);
+                INSERT INTO hidden_stats SELECT g, 'row ' || g FROM generate_series(1, 100000) g;
+                DELETE FROM hidden_stats WHERE id % 2 = 0;
+                VACUUM ANALYZE hidden_stats;
+                """);
+        String role = "bloat_monitor_" + Math.abs(db.name().hashCode() % 100000);
+        db.createRole(role, "pw-b", "");
+        db.execute("GRANT pg_monitor TO " + role);
+
+        CheckResult result = Checks.run(db.dataSource(role, "pw-b"), new TableBloatCheck(), "minReclaimableBytes", "1MB");
+
+        assertThat(result.status()).isIn(CheckStatus.UNKNOWN, CheckStatus.WARN);
+        assertThat(Checks.withDetail(result, "relation", "public.hidden_stats")).singleElement().satisfies(f -> {
+            assertThat(f.details()).containsEntry("statistics", "not visible").containsEntry("bloatPercent", null);
+            assertThat(f.message()).contains("GRANT SELECT ON public.hidden_stats");
+        });
+    }
+
     /** Asserts the estimate is within 10 points of pgstattuple and returns it. */
     private static double assertWithinTenPoints(TestDatabase db, String table, int fillfactor) throws Exception {
         CheckResult result = Checks.run(db.dataSource(), new TableBloatCheck(),
