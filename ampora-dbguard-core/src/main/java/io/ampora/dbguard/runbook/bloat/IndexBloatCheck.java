@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.bloat;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
@@ -89,5 +91,16 @@ public final class IndexBloatCheck implements DatabaseCheck {
 
     private static String fix(Bloat.Estimate e) {
         return "REINDEX INDEX CONCURRENTLY " + e.relation() + ";";
+    }
+
+    /** Every btree's statistics: a catalog scan that grows with the schema, the same answer from every instance. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }

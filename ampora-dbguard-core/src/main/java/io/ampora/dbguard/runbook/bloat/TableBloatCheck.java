@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.bloat;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
@@ -114,5 +116,16 @@ public final class TableBloatCheck implements DatabaseCheck {
             lines.add(e.relation() + ": " + fix(e));
         }
         return String.join("\n", lines);
+    }
+
+    /** Every table's statistics: a catalog scan that grows with the schema, the same answer from every instance. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }

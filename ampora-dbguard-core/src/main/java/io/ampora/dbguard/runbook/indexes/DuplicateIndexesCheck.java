@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.indexes;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
@@ -88,5 +90,16 @@ public final class DuplicateIndexesCheck implements DatabaseCheck {
                         + SettingValues.formatBytes(bytes) + ").")
                 .remediation(String.join("\n", fixes))
                 .build();
+    }
+
+    /** Every index compared: a catalog scan that grows with the schema, the same answer from every instance. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }

@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.indexes;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -109,5 +111,16 @@ public final class TablesWithoutPrimaryKeyCheck implements DatabaseCheck {
         return "Add a key: ALTER TABLE " + table + " ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
                 + " (rewrites the table under an ACCESS EXCLUSIVE lock: plan a window, or add the column, fill it in"
                 + " batches and add the key with a unique index built CONCURRENTLY).";
+    }
+
+    /** Every table's keys: a catalog scan that grows with the schema, the same answer from every instance. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }

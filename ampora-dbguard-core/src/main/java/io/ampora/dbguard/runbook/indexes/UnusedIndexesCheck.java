@@ -1,7 +1,9 @@
 package io.ampora.dbguard.runbook.indexes;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionAttempt;
@@ -177,5 +179,16 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
                     .detail("fix", fix())
                     .build();
         }
+    }
+
+    /** Every index's scan counts: a scan that grows with the schema, the same answer from every instance. */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
     }
 }
