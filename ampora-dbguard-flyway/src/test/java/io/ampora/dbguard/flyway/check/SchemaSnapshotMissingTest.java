@@ -11,7 +11,6 @@ import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,7 @@ class SchemaSnapshotMissingTest {
 
     @Test
     void snapshotResourceMissingFromTheClasspathSkipsNamingWhereItLookedAndWhereTheTestWritesIt(TestDatabase db) {
-        Flyway.configure().dataSource(db.dataSource()).schemas("demo").locations(SAFE).load().migrate();
+        FlywayChecksTest.migrate(db.dataSource(), "demo", SAFE); // session-level lock: the demo builds an index CONCURRENTLY
         FlywayGuard flyway = FlywayGuard.custom().locations(SAFE).schemas("demo")
                 .schemaSnapshotResource("db/schema-only-in-src-test-resources.json").build();
 
@@ -46,7 +45,7 @@ class SchemaSnapshotMissingTest {
 
     @Test
     void snapshotFileThatDoesNotExistSkipsNamingTheAbsolutePath(TestDatabase db, @TempDir Path dir) {
-        Flyway.configure().dataSource(db.dataSource()).schemas("demo2").locations(SAFE).load().migrate();
+        FlywayChecksTest.migrate(db.dataSource(), "demo2", SAFE);
         Path missing = dir.resolve("db/schema.json");
         FlywayGuard flyway = FlywayGuard.custom().locations(SAFE).schemas("demo2").schemaSnapshot(missing).build();
 
@@ -60,7 +59,7 @@ class SchemaSnapshotMissingTest {
     @Test
     void snapshotThatIsNotASnapshotIsUnknownWithTheParseErrorNotABugReport(TestDatabase db, @TempDir Path dir)
             throws Exception {
-        Flyway.configure().dataSource(db.dataSource()).schemas("demo3").locations(SAFE).load().migrate();
+        FlywayChecksTest.migrate(db.dataSource(), "demo3", SAFE);
         Path garbage = Files.writeString(dir.resolve("schema.json"), "{\"format\": 99}");
         FlywayGuard flyway = FlywayGuard.custom().locations(SAFE).schemas("demo3").schemaSnapshot(garbage).build();
 
