@@ -122,7 +122,7 @@ class StartupVerificationTest {
             group.put("ampora.dbguard.monitor.intervall", "5s");
             assertThat(cause(catchThrowable(() -> BootApp.run(group).close()), DbGuardConfigurationException.class))
                     .hasMessageContaining("'ampora.dbguard.monitor.intervall'")
-                    .hasMessageContaining("valid properties under ampora.dbguard.monitor: interval, intervals");
+                    .hasMessageContaining("valid properties under ampora.dbguard.monitor: fleet, instance, interval, intervals");
             assertThat(output.getAll()).contains("APPLICATION FAILED TO START").contains("Invalid Ampora DbGuard configuration");
 
             Map<String, Object> key = BootApp.properties(db, role);
