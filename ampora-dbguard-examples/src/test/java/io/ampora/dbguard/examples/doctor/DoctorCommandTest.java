@@ -34,8 +34,9 @@ class DoctorCommandTest {
     @Test
     void exportsTheProductionTableSizesForMigrationTests(TestDatabase db, @org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
-        db.execute("CREATE TABLE sized_orders (id bigint); INSERT INTO sized_orders SELECT generate_series(1, 1234);"
-                + " ANALYZE sized_orders");
+        // a healthy table (with a key): the class shares one database and another test expects a PASS report
+        db.execute("CREATE TABLE sized_orders (id bigint PRIMARY KEY); INSERT INTO sized_orders"
+                + " SELECT generate_series(1, 1234); ANALYZE sized_orders");
         java.nio.file.Path file = dir.resolve("sizes.json");
 
         int exit = doctor("--jdbc-url", db.jdbcUrl(), "--user", "postgres", "--export-table-sizes", file.toString());
