@@ -13,6 +13,7 @@ import io.ampora.dbguard.internal.SettingOrders;
 import io.ampora.dbguard.internal.UrlDataSource;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.monitor.MonitoredGuard;
 import io.ampora.dbguard.report.Report;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * a check that hangs is cut off at its budget and the whole report at its deadline, so a broken database
  * can never hang the caller for longer than {@link Builder#deadline(Duration)} plus a small margin.
  */
-public final class DbGuard {
+public final class DbGuard implements MonitoredGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(DbGuard.class);
 

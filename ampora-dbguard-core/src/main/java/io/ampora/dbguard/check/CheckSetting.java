@@ -26,24 +26,29 @@ public record CheckSetting<T>(String name, Type type, T defaultValue, String des
     /** The kinds of setting values and the text forms each accepts. */
     public enum Type {
         /** {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 1d} or ISO-8601 {@code PT5S}; positive. */
-        DURATION("a duration such as 500ms, 5s, 2m, 1h or PT5S", SettingValues::parseDuration),
+        DURATION("a duration such as 500ms, 5s, 2m, 1h or PT5S", SettingValues::parseDuration,
+                v -> SettingValues.displayDuration((Duration) v)),
         /** {@code 512MB}, {@code 10GB}, {@code 1024} (bytes); kB/MB/GB/TB are powers of 1024. */
-        SIZE("a size such as 512MB, 10GB or a number of bytes", SettingValues::parseSize),
+        SIZE("a size such as 512MB, 10GB or a number of bytes", SettingValues::parseSize,
+                v -> SettingValues.displaySize((Long) v)),
         /** A number from 0 to 100. */
-        PERCENT("a percentage from 0 to 100", SettingValues::parsePercent),
+        PERCENT("a percentage from 0 to 100", SettingValues::parsePercent,
+                v -> SettingValues.displayPercent((Double) v)),
         /** A whole number, zero or more. */
-        COUNT("a whole number, 0 or more", SettingValues::parseCount),
+        COUNT("a whole number, 0 or more", SettingValues::parseCount, String::valueOf),
         /** {@code true} or {@code false}. */
-        BOOLEAN("true or false", SettingValues::parseBoolean),
+        BOOLEAN("true or false", SettingValues::parseBoolean, String::valueOf),
         /** Any text. */
-        TEXT("text", s -> s);
+        TEXT("text", s -> s, String::valueOf);
 
         private final String allowed;
         private final Function<String, Object> parser;
+        private final Function<Object, String> displayer;
 
-        Type(String allowed, Function<String, Object> parser) {
+        Type(String allowed, Function<String, Object> parser, Function<Object, String> displayer) {
             this.allowed = allowed;
             this.parser = parser;
+            this.displayer = displayer;
         }
 
         /** @return a phrase naming the allowed values, for error messages */
@@ -53,6 +58,16 @@ public record CheckSetting<T>(String name, Type type, T defaultValue, String des
 
         Object parse(String text) {
             return parser.apply(text);
+        }
+
+        /**
+         * Writes a value of this type the way a user would type it ({@code 5s}, {@code 512MB}, {@code 80}).
+         *
+         * @param value a value of this type
+         * @return the text
+         */
+        public String display(Object value) {
+            return displayer.apply(value);
         }
     }
 
@@ -144,7 +159,7 @@ public record CheckSetting<T>(String name, Type type, T defaultValue, String des
      * @return the text
      */
     public String display(T value) {
-        return SettingValues.display(type, value);
+        return type.display(value);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.ampora.dbguard.check;
 
-import io.ampora.dbguard.internal.SettingValues;
 
 import java.util.EnumSet;
 import java.util.Objects;
@@ -132,7 +131,7 @@ public record SettingOrder<T extends Comparable<? super T>>(CheckSetting<T> warn
      * @return the text
      */
     public String display(Object value) {
-        return SettingValues.display(warn.type(), value);
+        return warn.type().display(value);
     }
 
     @Override

@@ -163,23 +163,34 @@ public final class SettingValues {
     }
 
     /**
-     * Writes a value the way a user would type it, so that what is shown can be pasted back into
-     * {@code --set}: {@code 5s}, {@code 1500ms}, {@code 512MB}, {@code 80}.
+     * Writes a duration the way a user would type it, so that it can be pasted back into {@code --set}:
+     * {@code 5s}, {@code 1500ms}, {@code 2h}.
      *
-     * @param type  the setting's type
-     * @param value a value of that type
+     * @param d the duration
      * @return the text
      */
-    public static String display(io.ampora.dbguard.check.CheckSetting.Type type, Object value) {
-        return switch (type) {
-            case DURATION -> duration((Duration) value);
-            case SIZE -> size((Long) value);
-            case PERCENT -> {
-                double d = (Double) value;
-                yield d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
-            }
-            default -> String.valueOf(value);
-        };
+    public static String displayDuration(Duration d) {
+        return duration(d);
+    }
+
+    /**
+     * Writes a size the way a user would type it: {@code 512MB}, {@code 1kB}, or a plain number of bytes.
+     *
+     * @param bytes the size
+     * @return the text
+     */
+    public static String displaySize(long bytes) {
+        return size(bytes);
+    }
+
+    /**
+     * Writes a percentage the way a user would type it: {@code 80}, {@code 82.5}.
+     *
+     * @param percent the number
+     * @return the text
+     */
+    public static String displayPercent(double percent) {
+        return percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent);
     }
 
     private static String duration(Duration d) {

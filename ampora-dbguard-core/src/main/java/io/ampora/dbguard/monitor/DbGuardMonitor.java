@@ -1,6 +1,5 @@
 package io.ampora.dbguard.monitor;
 
-import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckScope;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * last result of each so that health probes are answered from memory in microseconds, never touching
  * the database per request.
  *
- * <p>Start one with {@link DbGuard#monitor(MonitorConfig)}; serve it with
+ * <p>Start one with {@link io.ampora.dbguard.DbGuard#monitor(MonitorConfig)}; serve it with
  * {@link io.ampora.dbguard.health.HealthServer} or plug {@link #probe(Probe)} into a framework's health
  * API. The first run covers every check at once; then each check runs on its interval (see
  * {@link MonitorConfig#intervalOf(DatabaseCheck)}), checks sharing an interval together. A check whose run
@@ -77,7 +76,7 @@ public final class DbGuardMonitor implements AutoCloseable {
     /** Without a due check, the monitor still wakes up this often (closing, heard results need no wake-up). */
     private static final long MAX_SLEEP_MILLIS = 60_000;
 
-    private final DbGuard guard;
+    private final MonitoredGuard guard;
     private final MonitorConfig config;
     private final Map<String, DatabaseCheck> checks = new LinkedHashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -119,7 +118,7 @@ public final class DbGuardMonitor implements AutoCloseable {
                             Map<String, ResultOrigin> origins) {
     }
 
-    private DbGuardMonitor(DbGuard guard, MonitorConfig config) {
+    private DbGuardMonitor(MonitoredGuard guard, MonitorConfig config) {
         this.guard = guard;
         this.config = config;
         guard.checks().forEach(c -> checks.put(c.id(), c));
@@ -140,14 +139,14 @@ public final class DbGuardMonitor implements AutoCloseable {
     }
 
     /**
-     * Starts monitoring; {@link DbGuard#monitor(MonitorConfig)} is the usual way in.
+     * Starts monitoring; {@link io.ampora.dbguard.DbGuard#monitor(MonitorConfig)} is the usual way in.
      *
      * @param guard  the guard whose checks to run
      * @param config the intervals
      * @return the running monitor; the first run has started in the background
      * @throws DbGuardConfigurationException when the config names a check the guard does not run
      */
-    public static DbGuardMonitor start(DbGuard guard, MonitorConfig config) {
+    public static DbGuardMonitor start(MonitoredGuard guard, MonitorConfig config) {
         Objects.requireNonNull(guard, "guard");
         Objects.requireNonNull(config, "config");
         List<String> ids = guard.checks().stream().map(DatabaseCheck::id).toList();
@@ -189,7 +188,7 @@ public final class DbGuardMonitor implements AutoCloseable {
     }
 
     /** @return the guard whose checks this monitor runs */
-    public DbGuard guard() {
+    public MonitoredGuard guard() {
         return guard;
     }
 
