@@ -122,13 +122,19 @@ public final class SettingValues {
     }
 
     /**
-     * Formats a duration the way reports show it: {@code 850ms}, {@code 12s}, {@code 3m12s}, {@code 2h05m}.
+     * Formats a duration the way every message shows it: {@code 0.42ms}, {@code 2.5ms}, {@code 850ms},
+     * {@code 9.5s}, {@code 12s}, {@code 3m12s}, {@code 2h05m}, {@code 3d04h}. This is the one duration formatter
+     * of the project's messages (issue 13); {@link #formatBytes(long)} is the one for sizes.
      *
      * @param d the duration
      * @return the text
      */
     public static String format(Duration d) {
         long ms = d.toMillis();
+        if (ms < 10 && d.toNanos() % 1_000_000 != 0) {
+            // statement latencies: keep the sub-millisecond precision that tells 0.05ms from 0.9ms
+            return String.format(Locale.ROOT, ms < 1 ? "%.2fms" : "%.1fms", d.toNanos() / 1_000_000.0);
+        }
         if (ms < 1_000) {
             return ms + "ms";
         }

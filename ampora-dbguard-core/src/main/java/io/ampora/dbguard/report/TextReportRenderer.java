@@ -4,6 +4,7 @@ import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.internal.SettingValues;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -81,7 +82,7 @@ public final class TextReportRenderer implements ReportRenderer {
                 .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(", "));
         return "Status: " + status(report.status()).trim() + " - " + report.checks().size() + " checks in "
-                + report.duration().toMillis() + " ms (" + parts + ")";
+                + SettingValues.format(report.duration()) + " (" + parts + ")";
     }
 
     private String status(CheckStatus s) {

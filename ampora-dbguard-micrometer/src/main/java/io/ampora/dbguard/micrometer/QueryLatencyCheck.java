@@ -11,6 +11,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
+import io.ampora.dbguard.internal.SettingValues;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -125,26 +126,26 @@ public final class QueryLatencyCheck implements DatabaseCheck {
         LatencyWindow.Stats queries = metrics.queryStats(window);
         LatencyWindow.Stats acquires = metrics.acquireStats(window);
         if (queries.samples() < minSamples) {
-            return CheckResult.skip(this, "Only " + queries.samples() + " statement(s) in the last " + format(window)
+            return CheckResult.skip(this, "Only " + queries.samples() + " statement(s) in the last " + SettingValues.format(window)
                     + " went through the metered DataSource; " + minSamples + " are needed for a meaningful p95."
                     + " Give the application the DataSource from QueryMetrics.wrap(...), or lower query-latency.minSamples.");
         }
         CheckStatus queryStatus = grade(queries.p95(), warn, fail);
         CheckStatus waitStatus = acquires.samples() >= minSamples ? grade(acquires.p95(), warn, fail) : CheckStatus.PASS;
         CheckResult.Builder result = CheckResult.builder(this).status(queryStatus.worse(waitStatus));
-        String numbers = "statement p95 " + ms(queries.p95()) + " over " + queries.samples() + " statements in the last "
-                + format(window) + ", connection wait p95 " + ms(acquires.p95()) + " over " + acquires.samples()
-                + " acquisitions (thresholds " + ms(warn) + " / " + ms(fail) + ")";
+        String numbers = "statement p95 " + SettingValues.format(queries.p95()) + " over " + queries.samples() + " statements in the last "
+                + SettingValues.format(window) + ", connection wait p95 " + SettingValues.format(acquires.p95()) + " over " + acquires.samples()
+                + " acquisitions (thresholds " + SettingValues.format(warn) + " / " + SettingValues.format(fail) + ")";
         if (queryStatus == CheckStatus.PASS && waitStatus == CheckStatus.PASS) {
             return result.summary("Queries are fast: " + numbers + ".").build();
         }
         StringBuilder remediation = new StringBuilder();
         if (queryStatus != CheckStatus.PASS) {
             Finding.Builder f = Finding.builder("The database is slow: the p95 of statement execution is "
-                            + ms(queries.p95()) + " over the last " + format(window) + " (" + queries.samples()
-                            + " statements), above " + ms(queryStatus == CheckStatus.FAIL ? fail : warn)
+                            + SettingValues.format(queries.p95()) + " over the last " + SettingValues.format(window) + " (" + queries.samples()
+                            + " statements), above " + SettingValues.format(queryStatus == CheckStatus.FAIL ? fail : warn)
                             + (queries.slowest().isEmpty() ? "" : "; slowest operation '" + queries.slowest() + "' at p95 "
-                            + ms(queries.slowestP95())) + ". Pool waits are not included.")
+                            + SettingValues.format(queries.slowestP95())) + ". Pool waits are not included.")
                     .detail("cause", "database")
                     .detail("p95Ms", millis(queries.p95()))
                     .detail("p50Ms", millis(queries.p50()))
@@ -161,8 +162,8 @@ public final class QueryLatencyCheck implements DatabaseCheck {
         }
         if (waitStatus != CheckStatus.PASS) {
             result.finding(Finding.builder("The application waits for the pool: the p95 of getConnection() is "
-                            + ms(acquires.p95()) + " over the last " + format(window) + " (" + acquires.samples()
-                            + " acquisitions), above " + ms(waitStatus == CheckStatus.FAIL ? fail : warn)
+                            + SettingValues.format(acquires.p95()) + " over the last " + SettingValues.format(window) + " (" + acquires.samples()
+                            + " acquisitions), above " + SettingValues.format(waitStatus == CheckStatus.FAIL ? fail : warn)
                             + "; this wait adds to every request but is not the database being slow.")
                     .detail("cause", "pool-wait")
                     .detail("acquireP95Ms", millis(acquires.p95()))
@@ -191,16 +192,5 @@ public final class QueryLatencyCheck implements DatabaseCheck {
 
     private static double millis(Duration d) {
         return Math.round(d.toNanos() / 10_000.0) / 100.0;
-    }
-
-    private static String ms(Duration d) {
-        return millis(d) + " ms";
-    }
-
-    private static String format(Duration d) {
-        if (d.toMillis() % 60_000 == 0) {
-            return d.toMinutes() + " min";
-        }
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

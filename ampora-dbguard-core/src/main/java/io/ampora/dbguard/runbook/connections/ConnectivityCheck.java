@@ -12,6 +12,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Target;
+import io.ampora.dbguard.internal.SettingValues;
 
 /**
  * Runbook 1, "Cannot connect": reports whether the report's first connection succeeded and, when it did
@@ -68,7 +69,7 @@ public final class ConnectivityCheck implements DatabaseCheck {
         if (attempt.succeeded()) {
             ServerFacts facts = attempt.facts().orElseThrow();
             return CheckResult.builder(this)
-                    .summary("Connected in " + attempt.duration().toMillis() + " ms as " + facts.currentUser() + " to "
+                    .summary("Connected in " + SettingValues.format(attempt.duration()) + " as " + facts.currentUser() + " to "
                             + facts.database() + " (PostgreSQL " + facts.version()
                             + (facts.inRecovery() ? ", a standby in recovery" : "") + ").")
                     .build();
@@ -77,7 +78,7 @@ public final class ConnectivityCheck implements DatabaseCheck {
         ConnectionDiagnosis diagnosis;
         if (attempt.timedOut()) {
             diagnosis = new ConnectionDiagnosis(ConnectionFailure.TIMEOUT,
-                    "no connection within " + attempt.duration().toMillis() + " ms (the guard's connect timeout)", "");
+                    "no connection within " + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "");
         } else {
             diagnosis = ConnectionFailureClassifier.classify(attempt.error().orElse(null));
         }

@@ -11,6 +11,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
+import io.ampora.dbguard.internal.SettingValues;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -139,16 +140,16 @@ public final class DiskUsageCheck implements DatabaseCheck {
             result.finding(r.finding());
         }
         causes.forEach(c -> result.finding(c.finding()));
-        String wal = walBytes.map(b -> "WAL " + pretty(b)).orElse("WAL size unknown: " + context.facts().currentUser()
+        String wal = walBytes.map(b -> "WAL " + SettingValues.formatBytes(b)).orElse("WAL size unknown: " + context.facts().currentUser()
                 + " may not run pg_ls_waldir() (GRANT pg_monitor TO " + context.facts().currentUser() + ")");
-        walBytes.ifPresent(b -> result.finding(Finding.builder("pg_wal holds " + pretty(b) + ".")
+        walBytes.ifPresent(b -> result.finding(Finding.builder("pg_wal holds " + SettingValues.formatBytes(b) + ".")
                 .detail("relation", "pg_wal").detail("bytes", b).build()));
         if (!causes.isEmpty()) {
             wal += " (retained by " + causes.stream().map(c -> c.holder() + (c.bytes() == null ? ""
-                    : " " + pretty(c.bytes()))).collect(java.util.stream.Collectors.joining(", ")) + ")";
+                    : " " + SettingValues.formatBytes(c.bytes()))).collect(java.util.stream.Collectors.joining(", ")) + ")";
         }
-        String sizes = "Database " + context.facts().database() + " is " + pretty(databaseBytes)
-                + (largest.isEmpty() ? "" : "; largest " + largest.get(0).name + " " + pretty(largest.get(0).bytes))
+        String sizes = "Database " + context.facts().database() + " is " + SettingValues.formatBytes(databaseBytes)
+                + (largest.isEmpty() ? "" : "; largest " + largest.get(0).name + " " + SettingValues.formatBytes(largest.get(0).bytes))
                 + "; " + wal + ".";
 
         Optional<DiskSpaceProvider> source = provider(context);
@@ -168,9 +169,9 @@ public final class DiskUsageCheck implements DatabaseCheck {
         CheckStatus status = free < context.setting(FAIL_FREE_PERCENT) || space.freeBytes() < failBytes ? CheckStatus.FAIL
                 : free < context.setting(WARN_FREE_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;
         result.status(status).summary(String.format(Locale.ROOT, "%s free of %s (%.1f%%) on the database volume. ",
-                pretty(space.freeBytes()), pretty(space.totalBytes()), free) + sizes);
+                SettingValues.formatBytes(space.freeBytes()), SettingValues.formatBytes(space.totalBytes()), free) + sizes);
         result.finding(Finding.builder(String.format(Locale.ROOT, "The database volume has %s free of %s (%.1f%%).",
-                        pretty(space.freeBytes()), pretty(space.totalBytes()), free))
+                        SettingValues.formatBytes(space.freeBytes()), SettingValues.formatBytes(space.totalBytes()), free))
                 .detail("freeBytes", space.freeBytes())
                 .detail("totalBytes", space.totalBytes())
                 .detail("freePercent", Math.round(free * 10) / 10.0)
@@ -193,7 +194,7 @@ public final class DiskUsageCheck implements DatabaseCheck {
                               List<WalRetention.Cause> causes) {
         Relation top = largest.isEmpty() ? null : largest.get(0);
         if (walBytes.isPresent() && walBytes.get() > maxWalBytes && (top == null || walBytes.get() > top.bytes)) {
-            String head = "WAL is the largest (" + pretty(walBytes.get()) + ", above max_wal_size " + pretty(maxWalBytes) + ")";
+            String head = "WAL is the largest (" + SettingValues.formatBytes(walBytes.get()) + ", above max_wal_size " + SettingValues.formatBytes(maxWalBytes) + ")";
             if (!causes.isEmpty()) {
                 return head + " because something keeps it: " + causes.stream().map(c -> c.what() + " " + c.fix())
                         .collect(java.util.stream.Collectors.joining(" ")) + " Fix that rather than growing the WAL"
@@ -209,10 +210,10 @@ public final class DiskUsageCheck implements DatabaseCheck {
         String grow = " Deleted rows free space for reuse only; to return it to the volume, VACUUM FULL or pg_repack"
                 + " the table (they need free space the size of the table) or drop old partitions.";
         if (AUDIT_ARCHIVE.equals(top.simpleName)) {
-            return top.name + " is the largest (" + pretty(top.bytes) + "): bump retention, i.e. shorten how long"
+            return top.name + " is the largest (" + SettingValues.formatBytes(top.bytes) + "): bump retention, i.e. shorten how long"
                     + " audit events are archived so that old rows are pruned." + grow;
         }
-        return "Prune or archive " + top.name + ", the largest relation (" + pretty(top.bytes) + "), or grow the"
+        return "Prune or archive " + top.name + ", the largest relation (" + SettingValues.formatBytes(top.bytes) + "), or grow the"
                 + " volume." + grow;
     }
 
@@ -256,22 +257,11 @@ public final class DiskUsageCheck implements DatabaseCheck {
         }
     }
 
-    static String pretty(long bytes) {
-        String[] units = {"bytes", "kB", "MB", "GB", "TB"};
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? bytes + " bytes" : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
-    }
-
     /** One of the largest relations. */
     record Relation(String name, String simpleName, boolean partitioned, long partitions, long bytes) {
 
         Finding finding() {
-            return Finding.builder(name + " takes " + pretty(bytes) + " with its indexes and TOAST"
+            return Finding.builder(name + " takes " + SettingValues.formatBytes(bytes) + " with its indexes and TOAST"
                             + (partitioned ? ", summed over its " + partitions + " partitions." : "."))
                     .detail("relation", name)
                     .detail("bytes", bytes)

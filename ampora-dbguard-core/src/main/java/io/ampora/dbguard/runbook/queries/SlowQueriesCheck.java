@@ -12,6 +12,7 @@ import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Sql;
+import io.ampora.dbguard.internal.SettingValues;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -62,7 +62,7 @@ public final class SlowQueriesCheck implements DatabaseCheck {
 
     @Override
     public String description() {
-        return "Top statements by mean and total execution time from pg_stat_statements, against the 100 ms line.";
+        return "Top statements by mean and total execution time from pg_stat_statements, against the 100ms line.";
     }
 
     @Override
@@ -134,7 +134,7 @@ public final class SlowQueriesCheck implements DatabaseCheck {
             return result.summary("No statement in " + facts.database() + " has " + minCalls + " calls or more in"
                     + " pg_stat_statements yet.").build();
         }
-        String line = String.format(Locale.ROOT, "%.0f ms", warnMs);
+        String line = ms(warnMs);
         result.summary(slow == 0
                 ? "No statement with " + minCalls + "+ calls has a mean above " + line + "; the slowest averages "
                         + ms(worst.meanMs) + "."
@@ -189,7 +189,7 @@ public final class SlowQueriesCheck implements DatabaseCheck {
     }
 
     private static String ms(double ms) {
-        return ms >= 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000) : String.format(Locale.ROOT, "%.1f ms", ms);
+        return SettingValues.format(Duration.ofNanos(Math.round(ms * 1_000_000)));
     }
 
     private static final class Row {
@@ -217,7 +217,7 @@ public final class SlowQueriesCheck implements DatabaseCheck {
         }
 
         Finding finding(double warnMs) {
-            String over = meanMs > warnMs ? " (over the " + String.format(Locale.ROOT, "%.0f", warnMs) + " ms line)" : "";
+            String over = meanMs > warnMs ? " (over the " + ms(warnMs) + " line)" : "";
             return Finding.builder("Mean " + ms(meanMs) + over + ", total " + ms(totalMs) + " over " + calls
                             + " calls, as " + user + ": " + text())
                     .detail("query", text())

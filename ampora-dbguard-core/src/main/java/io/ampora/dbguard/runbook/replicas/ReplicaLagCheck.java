@@ -387,7 +387,7 @@ public final class ReplicaLagCheck implements DatabaseCheck {
     private CheckResult unreachable(ConnectionAttempt attempt, ConnectionInfo info) {
         ConnectionDiagnosis diagnosis = attempt.timedOut()
                 ? new ConnectionDiagnosis(ConnectionFailure.TIMEOUT, "no connection within "
-                        + attempt.duration().toMillis() + " ms (the guard's connect timeout)", "")
+                        + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "")
                 : ConnectionFailureClassifier.classify(attempt.error().orElse(null));
         String where = info.isKnown() ? " at " + info.host() + ":" + info.port() : "";
         Finding.Builder finding = Finding.builder("Cannot connect to the read replica" + where + ": "

@@ -78,7 +78,7 @@ class DiskUsageCheckTest {
         CheckResult result = Checks.run(db.dataSource(), new DiskUsageCheck(() -> new DiskSpace(5 * MB, 100 * MB)));
 
         assertThat(result.status()).isEqualTo(CheckStatus.FAIL);
-        assertThat(result.summary()).startsWith("5.0 MB free of 100.0 MB (5.0%)");
+        assertThat(result.summary()).startsWith("5.0 MB free of 100 MB (5.0%)");
         assertThat(result.remediation()).startsWith("public.audit_event_archive is the largest")
                 .contains("bump retention");
         assertThat(result.findings()).anySatisfy(f -> assertThat(f.details()).containsEntry("freePercent", 5.0));
@@ -93,7 +93,7 @@ class DiskUsageCheckTest {
 
         assertThat(warn.result("disk-usage").orElseThrow().status()).isEqualTo(CheckStatus.WARN);
         assertThat(ok.status()).isEqualTo(CheckStatus.PASS);
-        assertThat(ok.summary()).contains("50.0 MB free of 100.0 MB");
+        assertThat(ok.summary()).contains("50 MB free of 100 MB");
     }
 
     @Test

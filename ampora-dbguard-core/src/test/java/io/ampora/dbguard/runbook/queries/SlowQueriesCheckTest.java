@@ -38,7 +38,7 @@ class SlowQueriesCheckTest {
         assertThat((Double) slow.details().get("meanMs")).isGreaterThanOrEqualTo(150.0).isLessThan(1000.0);
         assertThat((Long) slow.details().get("calls")).isGreaterThanOrEqualTo(6L);
         assertThat(slow.details().get("rankedBy").toString()).contains("mean");
-        assertThat(slow.message()).contains("over the 100 ms line", "pg_sleep");
+        assertThat(slow.message()).contains("over the 100ms line", "pg_sleep");
         assertThat(result.summary()).contains("pg_sleep");
         assertThat(result.remediation()).contains("EXPLAIN (ANALYZE, BUFFERS)");
     }

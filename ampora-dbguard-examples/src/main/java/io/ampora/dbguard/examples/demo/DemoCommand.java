@@ -2,6 +2,7 @@ package io.ampora.dbguard.examples.demo;
 
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.internal.SettingValues;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.report.TextReportRenderer;
 import java.io.PrintWriter;
@@ -130,7 +131,7 @@ public final class DemoCommand implements Callable<Integer> {
         java.util.Map<String, Long> shown = counts(report, true);
         java.util.Map<String, Long> quiet = counts(report, false);
         StringBuilder line = new StringBuilder("Status: ").append(report.status()).append(" - ").append(report.checks().size())
-                .append(" checks in ").append(report.duration().toMillis()).append(" ms");
+                .append(" checks in ").append(SettingValues.format(report.duration()));
         if (!shown.isEmpty()) {
             line.append("; shown: ").append(join(shown));
         }
