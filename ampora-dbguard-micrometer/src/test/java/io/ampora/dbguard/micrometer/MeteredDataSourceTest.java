@@ -108,11 +108,13 @@ class MeteredDataSourceTest {
         SimpleMeterRegistry inner = new SimpleMeterRegistry();
         SimpleMeterRegistry outer = new SimpleMeterRegistry();
         // metered -> another wrapper (a tenant binder, a pool) -> metered -> driver
-        DataSource layered = QueryMetrics.of(outer).wrap(new QueryLatencyCheckTest.OneConnectionPool(
-                QueryMetrics.of(inner).wrap(db.dataSource())));
-        try (Connection c = layered.getConnection(); Statement st = c.createStatement()) {
-            st.executeQuery("SELECT 1").close();
-            assertThat(c.unwrap(PGConnection.class).getBackendPID()).isPositive();
+        try (QueryLatencyCheckTest.FixedPool pool = new QueryLatencyCheckTest.FixedPool(
+                QueryMetrics.of(inner).wrap(db.dataSource()), 1)) {
+            DataSource layered = QueryMetrics.of(outer).wrap(pool);
+            try (Connection c = layered.getConnection(); Statement st = c.createStatement()) {
+                st.executeQuery("SELECT 1").close();
+                assertThat(c.unwrap(PGConnection.class).getBackendPID()).isPositive();
+            }
         }
         assertThat(timer(inner, "success", QueryOperation.UNNAMED).count()).isEqualTo(1);
         assertThat(timer(outer, "success", QueryOperation.UNNAMED).count()).isEqualTo(1);

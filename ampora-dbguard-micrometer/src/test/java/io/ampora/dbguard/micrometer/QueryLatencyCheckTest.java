@@ -17,10 +17,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -32,9 +34,12 @@ class QueryLatencyCheckTest {
     void statementsSlowerThan100msWarnWithTheP95AndShowUpAsPrometheusBuckets(TestDatabase db) throws Exception {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         QueryMetrics metrics = QueryMetrics.of(prometheus);
-        DataSource dataSource = metrics.wrap(db.dataSource());
-
-        concurrently(4, 6, () -> QueryOperation.call("load-orders", () -> query(dataSource, "SELECT pg_sleep(0.15)")));
+        // one open session per thread, opened before the clock starts: a slow database, never a wait for a
+        // connection (opening a session per query took over 100 ms on a loaded machine and read as pool-wait)
+        try (FixedPool pool = new FixedPool(db.dataSource(), 4)) {
+            DataSource dataSource = metrics.wrap(pool);
+            concurrently(4, 6, () -> QueryOperation.call("load-orders", () -> query(dataSource, "SELECT pg_sleep(0.15)")));
+        }
 
         CheckResult result = latency(db, metrics);
         assertThat(result.status()).as(result.summary()).isEqualTo(CheckStatus.WARN);
@@ -64,9 +69,10 @@ class QueryLatencyCheckTest {
     void waitingForThePoolIsToldApartFromASlowDatabase(TestDatabase db) throws Exception {
         QueryMetrics metrics = QueryMetrics.of(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         // a pool of one connection: eight threads queue for it while each query itself takes 20 ms
-        DataSource dataSource = metrics.wrap(new OneConnectionPool(db.dataSource()));
-
-        concurrently(8, 5, () -> query(dataSource, "SELECT pg_sleep(0.02)"));
+        try (FixedPool pool = new FixedPool(db.dataSource(), 1)) {
+            DataSource dataSource = metrics.wrap(pool);
+            concurrently(8, 5, () -> query(dataSource, "SELECT pg_sleep(0.02)"));
+        }
 
         CheckResult result = latency(db, metrics);
         assertThat(result.status()).as(result.summary()).isIn(CheckStatus.WARN, CheckStatus.FAIL);
@@ -139,24 +145,39 @@ class QueryLatencyCheckTest {
         }
     }
 
-    /** The smallest pool there is: one session at a time, the others wait in getConnection(). */
-    static final class OneConnectionPool implements DataSource {
-        private final DataSource delegate;
-        private final Semaphore free = new Semaphore(1, true);
+    /**
+     * A pool of {@code size} sessions opened up front: borrowing takes a free one or waits for one to be
+     * returned, so the acquire time measures only waiting for the pool, never opening a session.
+     */
+    static final class FixedPool implements DataSource, AutoCloseable {
+        private final BlockingQueue<Connection> free;
+        private final List<Connection> all = new ArrayList<>();
 
-        OneConnectionPool(DataSource delegate) {
-            this.delegate = delegate;
+        FixedPool(DataSource delegate, int size) throws SQLException {
+            free = new ArrayBlockingQueue<>(size, true);
+            for (int i = 0; i < size; i++) {
+                Connection c = delegate.getConnection();
+                all.add(c);
+                free.add(c);
+            }
         }
 
         @Override
         public Connection getConnection() throws SQLException {
-            free.acquireUninterruptibly();
-            Connection c = delegate.getConnection();
+            Connection c;
+            try {
+                c = free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for a connection", e);
+            }
+            AtomicBoolean returned = new AtomicBoolean();
             return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                         if (method.getName().equals("close")) {
-                            c.close();
-                            free.release();
+                            if (returned.compareAndSet(false, true)) {
+                                free.add(c);
+                            }
                             return null;
                         }
                         try {
@@ -165,6 +186,13 @@ class QueryLatencyCheckTest {
                             throw e.getCause();
                         }
                     });
+        }
+
+        @Override
+        public void close() throws SQLException {
+            for (Connection c : all) {
+                c.close();
+            }
         }
 
         @Override
