@@ -1,16 +1,12 @@
 package io.ampora.dbguard;
 
 import io.ampora.dbguard.check.CheckResult;
-import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionInfo;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.GuardOptions;
 import io.ampora.dbguard.internal.CheckRunner;
-import io.ampora.dbguard.internal.ConnectionInfos;
 import io.ampora.dbguard.internal.SecretMasker;
-import io.ampora.dbguard.internal.SettingOrders;
-import io.ampora.dbguard.internal.UrlDataSource;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
 import io.ampora.dbguard.monitor.MonitoredGuard;
@@ -28,8 +24,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,10 +79,7 @@ public final class DbGuard implements MonitoredGuard {
      * @return the checks
      */
     public static List<DatabaseCheck> discoverChecks() {
-        List<DatabaseCheck> found = new ArrayList<>();
-        ServiceLoader.load(DatabaseCheck.class, DbGuard.class.getClassLoader()).forEach(found::add);
-        found.sort((a, b) -> a.runbook().compareTo(b.runbook()));
-        return found;
+        return CheckCatalogue.discover();
     }
 
     /** @return the checks this guard runs, in report order */
@@ -236,8 +227,6 @@ public final class DbGuard implements MonitoredGuard {
         private final Set<String> only = new LinkedHashSet<>();
         private final Set<String> excluded = new LinkedHashSet<>();
         private final Map<String, Object> settings = new LinkedHashMap<>();
-        /** pgjdbc's sslmode values; anything else fails only at connect time, so refuse it at build(). */
-        private static final List<String> SSL_MODES = List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
         /** Longer budgets overflow the driver's int milliseconds and the runner's nanosecond clock. */
         private static final Duration MAX_BUDGET = Duration.ofHours(24);
         private Duration checkTimeout = Duration.ofSeconds(5);
@@ -530,22 +519,13 @@ public final class DbGuard implements MonitoredGuard {
          * @throws DbGuardConfigurationException naming the wrong setting, what was given and what is allowed
          */
         public DbGuard build() {
-            List<String> allSecrets = new ArrayList<>(secrets);
-            allSecrets.add(password);
-            allSecrets.add(properties.getProperty("password"));
-            allSecrets.add(ConnectionInfos.passwordOf(jdbcUrl));
-            allSecrets.add(ConnectionInfos.passwordOf(dataSource));
-            allSecrets.add(ConnectionInfos.passwordOf(replicaDataSource));
-            allSecrets.add(replicaPassword);
-            allSecrets.add(ConnectionInfos.passwordOf(replicaJdbcUrl));
-            SecretMasker masker = SecretMasker.of(allSecrets.stream().filter(Objects::nonNull).toList());
-
+            JdbcWiring jdbc = new JdbcWiring(dataSource, jdbcUrl, user, password, properties, replicaDataSource,
+                    replicaJdbcUrl, replicaUser, replicaPassword, secrets, connectTimeout, checkTimeout);
             requirePositive("checkTimeout", checkTimeout);
             requirePositive("connectTimeout", connectTimeout);
             requirePositive("deadline", deadline);
-            DataSource primary = primary(masker);
-            ConnectionInfo info = jdbcUrl != null ? ConnectionInfos.fromUrl(jdbcUrl, connectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(primary, masker);
+            DataSource primary = jdbc.primary();
+            ConnectionInfo info = jdbc.primaryInfo(primary);
             if (checkTimeout.compareTo(deadline) > 0) {
                 throw new DbGuardConfigurationException("checkTimeout (" + checkTimeout + ") must not exceed deadline ("
                         + deadline + "): a check could never finish within the report");
@@ -556,131 +536,16 @@ public final class DbGuard implements MonitoredGuard {
             if (applicationName != null && applicationName.isBlank()) {
                 throw new DbGuardConfigurationException("applicationName must not be blank; leave it unset if unknown");
             }
-            DataSource replica = replica(masker);
-            ConnectionInfo replicaInfo = replicaJdbcUrl != null
-                    ? ConnectionInfos.fromUrl(replicaJdbcUrl, replicaConnectionProps(), masker)
-                    : ConnectionInfos.fromDataSource(replica, masker);
-            List<DatabaseCheck> available = availableChecks();
-            List<DatabaseCheck> selected = select(available);
-            // Settings are validated against every available check, so that a setting of a check left out
-            // by only/exclude is still checked for typos but does not make the configuration invalid.
-            Map<String, Map<String, Object>> resolved = resolveSettings(available);
+            DataSource replica = jdbc.replica();
+            ConnectionInfo replicaInfo = jdbc.replicaInfo(replica);
+            List<DatabaseCheck> available = CheckCatalogue.available(checks, added);
+            List<DatabaseCheck> selected = CheckCatalogue.select(available, only, excluded);
+            Map<String, Map<String, Object>> resolved = SettingsResolution.resolve(available, settings);
             GuardOptions options = new GuardOptions(Optional.ofNullable(applicationName), production, info, replicaInfo);
+            SecretMasker masker = jdbc.masker();
             CheckRunner runner = new CheckRunner(new CheckRunner.Settings(primary, replica, resolved, options,
                     checkTimeout, connectTimeout, deadline, maxConcurrency, unknownIsFailure, clock, masker));
             return new DbGuard(List.copyOf(selected), runner, masker, unknownIsFailure, options, primary);
-        }
-
-        private DataSource primary(SecretMasker masker) {
-            if (dataSource != null && jdbcUrl != null) {
-                throw new DbGuardConfigurationException("Set either dataSource or jdbcUrl, not both");
-            }
-            if (dataSource != null) {
-                return unscoped(dataSource);
-            }
-            if (jdbcUrl == null || jdbcUrl.isBlank()) {
-                throw new DbGuardConfigurationException(
-                        "No database: set dataSource(...) or jdbcUrl(\"jdbc:postgresql://host:5432/db\")");
-            }
-            Properties parsed = jdbcUrl.startsWith("jdbc:postgresql:")
-                    ? org.postgresql.Driver.parseURL(jdbcUrl, connectionProps()) : null;
-            if (parsed == null) {
-                boolean libpq = jdbcUrl.startsWith("postgres://") || jdbcUrl.startsWith("postgresql://");
-                throw new DbGuardConfigurationException("jdbcUrl '" + masker.mask(jdbcUrl)
-                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]"
-                        + (libpq ? " (that is a libpq URI: prefix it with jdbc:, drop user:password@ and pass user()"
-                                + " and password() instead)" : ""));
-            }
-            String sslmode = parsed.getProperty("sslmode");
-            if (sslmode != null && !SSL_MODES.contains(sslmode)) {
-                throw new DbGuardConfigurationException("jdbcUrl or connectionProperty: sslmode '" + sslmode
-                        + "' is not one of " + String.join(", ", SSL_MODES));
-            }
-            return new UrlDataSource(jdbcUrl, boundedConnectionProps());
-        }
-
-        /**
-         * The DataSource under every {@link ScopedDataSource} layer: the guard's checks have no tenant (or
-         * other scope), so through the wrapper each of them would be refused (issue 19).
-         */
-        private static DataSource unscoped(DataSource given) {
-            DataSource current = given;
-            for (int depth = 0; depth < 8; depth++) {
-                ScopedDataSource scoped = scopedLayer(current);
-                if (scoped == null || scoped.delegate() == null) {
-                    break;
-                }
-                LOG.debug("DbGuard runs its checks on {}, the DataSource under {}", scoped.delegate().getClass().getName(),
-                        scoped.getClass().getName());
-                current = scoped.delegate();
-            }
-            return current;
-        }
-
-        private static ScopedDataSource scopedLayer(DataSource dataSource) {
-            if (dataSource instanceof ScopedDataSource scoped) {
-                return scoped;
-            }
-            try {
-                return dataSource.isWrapperFor(ScopedDataSource.class) ? dataSource.unwrap(ScopedDataSource.class) : null;
-            } catch (java.sql.SQLException | RuntimeException e) {
-                return null; // a wrapper that cannot tell is used as given
-            }
-        }
-
-        /**
-         * pgjdbc waits forever for a server that accepts TCP and never answers (loginTimeout and
-         * socketTimeout default to 0), so a blackholed connect would strand a thread per report: bound every
-         * wait by the guard's budgets unless the URL or the properties set them.
-         */
-        private Properties boundedConnectionProps() {
-            Properties p = connectionProps();
-            p.putIfAbsent("connectTimeout", ceilSeconds(connectTimeout));
-            p.putIfAbsent("loginTimeout", ceilSeconds(connectTimeout));
-            p.putIfAbsent("socketTimeout", ceilSeconds(connectTimeout.plus(checkTimeout)));
-            return p;
-        }
-
-        private static String ceilSeconds(Duration d) {
-            return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
-        }
-
-        private DataSource replica(SecretMasker masker) {
-            if (replicaJdbcUrl == null) {
-                return replicaDataSource == null ? null : unscoped(replicaDataSource);
-            }
-            if (replicaDataSource != null) {
-                throw new DbGuardConfigurationException("Set either replicaDataSource or replicaJdbcUrl, not both");
-            }
-            if (!replicaJdbcUrl.startsWith("jdbc:postgresql:")
-                    || org.postgresql.Driver.parseURL(replicaJdbcUrl, new Properties()) == null) {
-                throw new DbGuardConfigurationException("replicaJdbcUrl '" + masker.mask(replicaJdbcUrl)
-                        + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://host[:port]/database[?param=value...]");
-            }
-            return new UrlDataSource(replicaJdbcUrl, replicaConnectionProps());
-        }
-
-        private Properties replicaConnectionProps() {
-            Properties p = connectionProps();
-            if (replicaUser != null) {
-                p.setProperty("user", replicaUser);
-            }
-            if (replicaPassword != null) {
-                p.setProperty("password", replicaPassword);
-            }
-            return p;
-        }
-
-        private Properties connectionProps() {
-            Properties p = new Properties();
-            p.putAll(properties);
-            if (user != null) {
-                p.setProperty("user", user);
-            }
-            if (password != null) {
-                p.setProperty("password", password);
-            }
-            return p;
         }
 
         private static void requirePositive(String name, Duration value) {
@@ -688,100 +553,6 @@ public final class DbGuard implements MonitoredGuard {
                 throw new DbGuardConfigurationException(name + " must be a positive duration of at most "
                         + MAX_BUDGET.toHours() + "h, was " + value);
             }
-        }
-
-        private List<DatabaseCheck> availableChecks() {
-            List<DatabaseCheck> base = new ArrayList<>(checks != null ? checks : discoverChecks());
-            Set<String> addedIds = added.stream().map(DatabaseCheck::id).collect(Collectors.toSet());
-            base.removeIf(c -> addedIds.contains(c.id()));
-            base.addAll(added);
-            Map<String, DatabaseCheck> byId = new LinkedHashMap<>();
-            for (DatabaseCheck c : base) {
-                if (c.id() == null || !c.id().matches("[a-z0-9]+(-[a-z0-9]+)*")) {
-                    throw new DbGuardConfigurationException("Check " + c.getClass().getName() + " has id '" + c.id()
-                            + "'; ids are kebab-case: lower-case letters and digits joined by dashes");
-                }
-                if (byId.put(c.id(), c) != null) {
-                    throw new DbGuardConfigurationException("Two checks share the id '" + c.id() + "'");
-                }
-            }
-            return base;
-        }
-
-        private List<DatabaseCheck> select(List<DatabaseCheck> base) {
-            Set<String> known = base.stream().map(DatabaseCheck::id).collect(Collectors.toCollection(LinkedHashSet::new));
-            requireKnown("only", only, known);
-            requireKnown("exclude", excluded, known);
-            return base.stream()
-                    .filter(c -> only.isEmpty() || only.contains(c.id()))
-                    .filter(c -> !excluded.contains(c.id()))
-                    .toList();
-        }
-
-        private static void requireKnown(String what, Set<String> ids, Set<String> known) {
-            for (String id : ids) {
-                if (!known.contains(id)) {
-                    throw new DbGuardConfigurationException("Unknown check id '" + id + "' in " + what
-                            + "; valid ids: " + String.join(", ", new TreeMap<>(toMap(known)).keySet()));
-                }
-            }
-        }
-
-        private static Map<String, String> toMap(Set<String> keys) {
-            Map<String, String> m = new LinkedHashMap<>();
-            keys.forEach(k -> m.put(k, k));
-            return m;
-        }
-
-        private Map<String, Map<String, Object>> resolveSettings(List<DatabaseCheck> selected) {
-            Map<String, DatabaseCheck> byId = new TreeMap<>();
-            selected.forEach(c -> byId.put(c.id(), c));
-            Map<String, Map<String, Object>> resolved = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> e : settings.entrySet()) {
-                String qualified = e.getKey();
-                int dot = qualified.indexOf('.');
-                if (dot <= 0 || dot == qualified.length() - 1) {
-                    throw new DbGuardConfigurationException("Setting '" + qualified
-                            + "' must be written CHECK-ID.KEY, e.g. connection-headroom.warnPercent");
-                }
-                String id = qualified.substring(0, dot);
-                String key = qualified.substring(dot + 1);
-                DatabaseCheck check = byId.get(id);
-                if (check == null) {
-                    throw new DbGuardConfigurationException("Setting '" + qualified + "' names unknown check '" + id
-                            + "'; valid ids: " + String.join(", ", byId.keySet()));
-                }
-                CheckSetting<?> setting = check.settings().stream().filter(s -> s.name().equals(key)).findFirst()
-                        .orElseThrow(() -> new DbGuardConfigurationException("Check '" + id + "' has no setting '" + key
-                                + "'; its settings: " + describe(check.settings())));
-                try {
-                    resolved.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(key, setting.convert(e.getValue()));
-                } catch (IllegalArgumentException ex) {
-                    throw new DbGuardConfigurationException("Setting '" + qualified + "': " + ex.getMessage(), ex);
-                }
-            }
-            // Warn/fail pairs: two explicit values in the wrong order are refused; one explicit value that
-            // crosses the other's default pulls that default along (see SettingOrder).
-            for (DatabaseCheck check : byId.values()) {
-                Map<String, Object> explicit = resolved.getOrDefault(check.id(), Map.of());
-                if (explicit.isEmpty() || check.settingOrders().isEmpty()) {
-                    continue;
-                }
-                try {
-                    resolved.put(check.id(), SettingOrders.resolve(check, explicit));
-                } catch (IllegalArgumentException ex) {
-                    throw new DbGuardConfigurationException(ex.getMessage(), ex);
-                }
-            }
-            return resolved;
-        }
-
-        private static String describe(List<CheckSetting<?>> settings) {
-            if (settings.isEmpty()) {
-                return "(none)";
-            }
-            return settings.stream().map(s -> s.name() + " (" + s.type().allowed() + ", default "
-                    + s.defaultValue() + ")").collect(Collectors.joining(", "));
         }
     }
 }
