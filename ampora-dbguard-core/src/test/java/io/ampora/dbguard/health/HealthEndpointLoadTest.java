@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.io.PrintWriter;
@@ -44,10 +45,7 @@ class HealthEndpointLoadTest {
         // an hour: the only database work in this test is the monitor's first run
         try (DbGuardMonitor monitor = guard.monitor(MonitorConfig.builder().defaultInterval(Duration.ofHours(1)).build());
              HealthServer health = HealthServer.start(monitor, new InetSocketAddress("127.0.0.1", 0))) {
-            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (monitor.lastReport().isEmpty() && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
+            Await.holds(Duration.ofSeconds(20), () -> monitor.lastReport().isPresent());
             assertThat(monitor.ready()).as("first run done and healthy: %s", monitor.probe(
                     io.ampora.dbguard.check.Probe.READINESS).reason()).isTrue();
             int sessionsBefore = counting.connections.get();

@@ -12,6 +12,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.io.ByteArrayOutputStream;
@@ -148,13 +149,7 @@ class DbGuardMonitorTest {
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("condition not met within 20 s");
-            }
-            Thread.sleep(20);
-        }
+        Await.until("the monitor's state", Duration.ofSeconds(20), condition::getAsBoolean);
     }
 
     /** A check whose status the test sets; it counts its runs. */

@@ -6,6 +6,7 @@ import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.monitor.ResultOrigin.Source;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.FaultProxy;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
@@ -298,12 +299,6 @@ class FleetCoordinationTest {
     }
 
     private static void await(Duration within, BooleanSupplier condition, String what) throws InterruptedException {
-        long until = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("not within " + within + ": " + what);
-            }
-            Thread.sleep(50);
-        }
+        Await.until(what, within, condition::getAsBoolean);
     }
 }

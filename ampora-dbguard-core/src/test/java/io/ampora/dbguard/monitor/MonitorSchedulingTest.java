@@ -10,6 +10,7 @@ import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.monitor.ResultOrigin.Source;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.PreparedStatement;
@@ -92,13 +93,7 @@ class MonitorSchedulingTest {
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("condition not met within 30 s");
-            }
-            Thread.sleep(20);
-        }
+        Await.until("the monitor's state", Duration.ofSeconds(30), condition::getAsBoolean);
     }
 
     /** Sleeps in the database for as long as the test says, then passes. */

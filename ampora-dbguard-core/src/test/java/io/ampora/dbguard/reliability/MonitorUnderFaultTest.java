@@ -9,6 +9,7 @@ import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
 import io.ampora.dbguard.monitor.ProbeResult;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.FaultProxy;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
@@ -112,10 +113,7 @@ class MonitorUnderFaultTest {
             long down = millisSince(t0);
             // A run already connecting when the proxy stops sees its connection dropped (CONNECTION_LOST);
             // the next run finds nothing listening.
-            long refusedBy = System.nanoTime() + WITHIN.toNanos();
-            while (!"CONNECTION_REFUSED".equals(causeOf(connectivity(monitor))) && System.nanoTime() < refusedBy) {
-                Thread.sleep(50);
-            }
+            Await.holds(WITHIN, () -> "CONNECTION_REFUSED".equals(causeOf(connectivity(monitor))));
             CheckResult connectivity = connectivity(monitor);
             assertThat(connectivity.status()).isEqualTo(CheckStatus.FAIL);
             assertThat(connectivity.findings().get(0).details()).containsEntry("cause", "CONNECTION_REFUSED");
@@ -175,13 +173,8 @@ class MonitorUnderFaultTest {
     private static List<String> awaitThreadsBackTo(int baseline) throws InterruptedException {
         // blackholed sockets stay open for good: only pgjdbc's login/socket timeouts (set by the guard from
         // its budgets: 1 s and 2 s) release the threads reading them
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        List<String> now = guardThreads();
-        while (now.size() > baseline && System.nanoTime() < until) {
-            Thread.sleep(100);
-            now = guardThreads();
-        }
-        return now;
+        Await.holds(Duration.ofSeconds(15), () -> guardThreads().size() <= baseline);
+        return guardThreads();
     }
 
     /** The monitor's, the runner's and pgjdbc's threads; not the JVM's, the fixture's or the proxy's. */
@@ -204,11 +197,7 @@ class MonitorUnderFaultTest {
     }
 
     private static void await(Duration within, BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
-        long until = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-        assertThat(condition.getAsBoolean()).as(() -> what.get() + " within " + within.toMillis() + " ms").isTrue();
+        Await.until(what, within, condition::getAsBoolean);
     }
 
     private static long millisSince(long t0) {

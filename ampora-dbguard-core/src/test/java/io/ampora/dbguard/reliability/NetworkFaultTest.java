@@ -11,6 +11,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.FaultProxy;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
@@ -189,12 +190,8 @@ class NetworkFaultTest {
 
         // The blackholed sockets stay open for good; only the driver's own timeouts (which the guard sets
         // from its budgets) can release the threads stuck reading them.
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Await.holds(Duration.ofSeconds(15), () -> guardThreads().size() <= baseline);
         List<String> now = guardThreads();
-        while (now.size() > baseline && System.nanoTime() < until) {
-            Thread.sleep(250);
-            now = guardThreads();
-        }
         System.out.println("guard/driver threads: baseline " + baseline + ", during blackhole " + during
                 + ", after " + now);
         assertThat(now).as("guard and driver threads left after the blackhole is gone").hasSizeLessThanOrEqualTo(baseline);

@@ -4,6 +4,7 @@ import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.testing.Await;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -49,12 +50,6 @@ public final class Checks {
      * @throws Exception when interrupted or the condition throws
      */
     public static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long until = System.nanoTime() + 15_000_000_000L;
-        while (!condition.call()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(what, java.time.Duration.ofSeconds(15), condition::call);
     }
 }

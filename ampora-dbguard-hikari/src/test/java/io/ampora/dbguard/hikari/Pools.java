@@ -2,6 +2,7 @@ package io.ampora.dbguard.hikari;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
@@ -36,14 +37,7 @@ final class Pools {
     }
 
     static boolean await(Duration max, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
+        return Await.holds(max, condition::getAsBoolean);
     }
 
     /** @return a listener that adds every leak report to {@code into} */
