@@ -15,6 +15,11 @@ WITH locks AS MATERIALIZED (
            l.classid, l.objid, l.objsubid,
            -- pg_locks.waitstart exists from PostgreSQL 14; read through to_jsonb it is NULL on 13.
            (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz AS wait_start,
+           -- the lockable object as one value: composite equality treats NULL fields as equal, so
+           -- a.target = b.target is IS NOT DISTINCT FROM on each of these pg_locks columns (xid as text:
+           -- xid has no ordering, which a merge join on the composite would need)
+           ROW(l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid::text,
+               l.classid, l.objid, l.objsubid) AS target,
            -- quote_ident(NULL) is NULL where format('%I') raises: a relation of another database has no name here.
            CASE l.locktype
                WHEN 'relation' THEN coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
@@ -77,16 +82,7 @@ held AS (
     JOIN locks g
       ON g.pid = e.blocker
      AND g.granted
-     AND g.locktype = x.locktype
-     AND g.database IS NOT DISTINCT FROM x.database
-     AND g.relation IS NOT DISTINCT FROM x.relation
-     AND g.page IS NOT DISTINCT FROM x.page
-     AND g.tuple IS NOT DISTINCT FROM x.tuple
-     AND g.virtualxid IS NOT DISTINCT FROM x.virtualxid
-     AND g.transactionid IS NOT DISTINCT FROM x.transactionid
-     AND g.classid IS NOT DISTINCT FROM x.classid
-     AND g.objid IS NOT DISTINCT FROM x.objid
-     AND g.objsubid IS NOT DISTINCT FROM x.objsubid
+     AND g.target = x.target
     GROUP BY e.blocker
 ),
 involved AS (

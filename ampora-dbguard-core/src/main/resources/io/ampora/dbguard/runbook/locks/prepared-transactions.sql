@@ -16,6 +16,11 @@ WITH locks AS MATERIALIZED (
            l.classid, l.objid, l.objsubid,
            -- pg_locks.waitstart exists from PostgreSQL 14; read through to_jsonb it is NULL on 13.
            (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz AS wait_start,
+           -- the lockable object as one value: composite equality treats NULL fields as equal, so
+           -- a.target = b.target is IS NOT DISTINCT FROM on each of these pg_locks columns (xid as text:
+           -- xid has no ordering, which a merge join on the composite would need)
+           ROW(l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid::text,
+               l.classid, l.objid, l.objsubid) AS target,
            -- quote_ident(NULL) is NULL where format('%I') would raise: a relation of another database has no name here.
            CASE l.locktype
                WHEN 'relation' THEN coalesce(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), 'relation ' || l.relation)
@@ -55,16 +60,7 @@ waits AS (
     JOIN locks w
       ON NOT w.granted
      AND w.pid IS NOT NULL
-     AND w.locktype = h.locktype
-     AND w.database IS NOT DISTINCT FROM h.database
-     AND w.relation IS NOT DISTINCT FROM h.relation
-     AND w.page IS NOT DISTINCT FROM h.page
-     AND w.tuple IS NOT DISTINCT FROM h.tuple
-     AND w.virtualxid IS NOT DISTINCT FROM h.virtualxid
-     AND w.transactionid IS NOT DISTINCT FROM h.transactionid
-     AND w.classid IS NOT DISTINCT FROM h.classid
-     AND w.objid IS NOT DISTINCT FROM h.objid
-     AND w.objsubid IS NOT DISTINCT FROM h.objsubid
+     AND w.target = h.target
     LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = w.pid
 )
 SELECT p.gid,
