@@ -25,37 +25,44 @@ final class Bloat {
     private Bloat() {
     }
 
-    static CheckSetting<Double> warnPercent() {
-        return CheckSetting.percent("warnPercent", 40, "WARN when at least this share of a relation is reclaimable"
-                + " (and at least minReclaimableBytes)");
-    }
+    /**
+     * The settings both bloat checks declare, each check with its own instances (its public constants
+     * point at them): what {@code settings()}, {@code settingOrders()} and a run's {@link Limits} are made of.
+     */
+    record Settings(CheckSetting<Double> warnPercent, CheckSetting<Double> failPercent,
+                    CheckSetting<Long> minReclaimableBytes, CheckSetting<Long> failReclaimableBytes,
+                    CheckSetting<Double> staleChangedPercent, CheckSetting<Long> top) {
 
-    static CheckSetting<Double> failPercent() {
-        return CheckSetting.percent("failPercent", 80, "FAIL when at least this share is reclaimable"
-                + " (and at least failReclaimableBytes)");
-    }
+        static Settings create() {
+            return new Settings(
+                    CheckSetting.percent("warnPercent", 40, "WARN when at least this share of a relation is"
+                            + " reclaimable (and at least minReclaimableBytes)"),
+                    CheckSetting.percent("failPercent", 80, "FAIL when at least this share is reclaimable"
+                            + " (and at least failReclaimableBytes)"),
+                    CheckSetting.size("minReclaimableBytes", 4L << 20, "relations with less reclaimable space than"
+                            + " this are not reported, and relations smaller than this are not estimated"),
+                    CheckSetting.size("failReclaimableBytes", 1L << 30, "FAIL needs at least this much reclaimable"
+                            + " space"),
+                    CheckSetting.percent("staleChangedPercent", 20, "statistics are stale, and the relation is"
+                            + " reported as unknown, when more than this share of its rows changed since the last"
+                            + " ANALYZE"),
+                    CheckSetting.count("top", 20, "how many relations to list as findings"));
+        }
 
-    static CheckSetting<Long> minReclaimableBytes() {
-        return CheckSetting.size("minReclaimableBytes", 4L << 20, "relations with less reclaimable space than this are"
-                + " not reported, and relations smaller than this are not estimated");
-    }
+        List<CheckSetting<?>> all() {
+            return List.of(warnPercent, failPercent, minReclaimableBytes, failReclaimableBytes, staleChangedPercent, top);
+        }
 
-    static CheckSetting<Long> failReclaimableBytes() {
-        return CheckSetting.size("failReclaimableBytes", 1L << 30, "FAIL needs at least this much reclaimable space");
-    }
+        List<SettingOrder<?>> orders() {
+            return List.of(SettingOrder.higherIsWorse(warnPercent, failPercent),
+                    SettingOrder.higherIsWorse(minReclaimableBytes, failReclaimableBytes));
+        }
 
-    static CheckSetting<Double> staleChangedPercent() {
-        return CheckSetting.percent("staleChangedPercent", 20, "statistics are stale, and the relation is reported"
-                + " as unknown, when more than this share of its rows changed since the last ANALYZE");
-    }
-
-    static CheckSetting<Long> top() {
-        return CheckSetting.count("top", 20, "how many relations to list as findings");
-    }
-
-    static List<SettingOrder<?>> orders(CheckSetting<Double> warn, CheckSetting<Double> fail,
-                                        CheckSetting<Long> minBytes, CheckSetting<Long> failBytes) {
-        return List.of(SettingOrder.higherIsWorse(warn, fail), SettingOrder.higherIsWorse(minBytes, failBytes));
+        Limits limits(CheckContext context) {
+            return new Limits(context.setting(warnPercent), context.setting(failPercent),
+                    context.setting(minReclaimableBytes), context.setting(failReclaimableBytes),
+                    context.setting(staleChangedPercent), context.setting(top));
+        }
     }
 
     /** The thresholds of one run. */

@@ -23,18 +23,20 @@ import java.util.List;
  */
 public final class IndexBloatCheck implements DatabaseCheck {
 
+    private static final Bloat.Settings SETTINGS = Bloat.Settings.create();
+
     /** WARN from this reclaimable share (with at least {@link #MIN_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> WARN_PERCENT = Bloat.warnPercent();
+    public static final CheckSetting<Double> WARN_PERCENT = SETTINGS.warnPercent();
     /** FAIL from this reclaimable share (with at least {@link #FAIL_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> FAIL_PERCENT = Bloat.failPercent();
+    public static final CheckSetting<Double> FAIL_PERCENT = SETTINGS.failPercent();
     /** Smaller reclaimable space is ignored; smaller indexes are not estimated. */
-    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = Bloat.minReclaimableBytes();
+    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = SETTINGS.minReclaimableBytes();
     /** FAIL needs at least this much reclaimable space. */
-    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = Bloat.failReclaimableBytes();
+    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = SETTINGS.failReclaimableBytes();
     /** Share of the table's rows changed since its last ANALYZE from which the estimate is not trusted. */
-    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = Bloat.staleChangedPercent();
+    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = SETTINGS.staleChangedPercent();
     /** How many indexes are listed. */
-    public static final CheckSetting<Long> TOP = Bloat.top();
+    public static final CheckSetting<Long> TOP = SETTINGS.top();
 
     @Override
     public String id() {
@@ -53,12 +55,12 @@ public final class IndexBloatCheck implements DatabaseCheck {
 
     @Override
     public List<CheckSetting<?>> settings() {
-        return List.of(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES, STALE_CHANGED_PERCENT, TOP);
+        return SETTINGS.all();
     }
 
     @Override
     public List<SettingOrder<?>> settingOrders() {
-        return Bloat.orders(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES);
+        return SETTINGS.orders();
     }
 
     @Override
@@ -68,9 +70,7 @@ public final class IndexBloatCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
-        Bloat.Limits limits = new Bloat.Limits(context.setting(WARN_PERCENT), context.setting(FAIL_PERCENT),
-                context.setting(MIN_RECLAIMABLE_BYTES), context.setting(FAIL_RECLAIMABLE_BYTES),
-                context.setting(STALE_CHANGED_PERCENT), context.setting(TOP));
+        Bloat.Limits limits = SETTINGS.limits(context);
         List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(IndexBloatCheck.class, id()), limits,
                 List.of("fillfactor", "index_tuples"));
         return Bloat.result(this, rows, limits, "Index", IndexBloatCheck::finding,

@@ -26,18 +26,20 @@ import java.util.List;
  */
 public final class TableBloatCheck implements DatabaseCheck {
 
+    private static final Bloat.Settings SETTINGS = Bloat.Settings.create();
+
     /** WARN from this reclaimable share (with at least {@link #MIN_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> WARN_PERCENT = Bloat.warnPercent();
+    public static final CheckSetting<Double> WARN_PERCENT = SETTINGS.warnPercent();
     /** FAIL from this reclaimable share (with at least {@link #FAIL_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> FAIL_PERCENT = Bloat.failPercent();
+    public static final CheckSetting<Double> FAIL_PERCENT = SETTINGS.failPercent();
     /** Smaller reclaimable space is ignored; smaller tables are not estimated. */
-    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = Bloat.minReclaimableBytes();
+    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = SETTINGS.minReclaimableBytes();
     /** FAIL needs at least this much reclaimable space. */
-    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = Bloat.failReclaimableBytes();
+    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = SETTINGS.failReclaimableBytes();
     /** Share of rows changed since the last ANALYZE from which the statistics are too stale to estimate. */
-    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = Bloat.staleChangedPercent();
+    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = SETTINGS.staleChangedPercent();
     /** How many tables are listed. */
-    public static final CheckSetting<Long> TOP = Bloat.top();
+    public static final CheckSetting<Long> TOP = SETTINGS.top();
 
     @Override
     public String id() {
@@ -56,12 +58,12 @@ public final class TableBloatCheck implements DatabaseCheck {
 
     @Override
     public List<CheckSetting<?>> settings() {
-        return List.of(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES, STALE_CHANGED_PERCENT, TOP);
+        return SETTINGS.all();
     }
 
     @Override
     public List<SettingOrder<?>> settingOrders() {
-        return Bloat.orders(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES);
+        return SETTINGS.orders();
     }
 
     @Override
@@ -71,9 +73,7 @@ public final class TableBloatCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
-        Bloat.Limits limits = new Bloat.Limits(context.setting(WARN_PERCENT), context.setting(FAIL_PERCENT),
-                context.setting(MIN_RECLAIMABLE_BYTES), context.setting(FAIL_RECLAIMABLE_BYTES),
-                context.setting(STALE_CHANGED_PERCENT), context.setting(TOP));
+        Bloat.Limits limits = SETTINGS.limits(context);
         List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(TableBloatCheck.class, id()), limits,
                 List.of("fillfactor", "n_dead_tup", "autovacuum_on"));
         return Bloat.result(this, rows, limits, "Table", TableBloatCheck::finding, TableBloatCheck::remediation);
