@@ -22,7 +22,10 @@ import java.util.List;
  * no table, needs no extension and takes no lock; a table whose statistics are missing, hidden from the
  * role or stale is named as unknown rather than guessed. The fix: {@code pg_repack} (online) or
  * {@code VACUUM FULL} (which holds an ACCESS EXCLUSIVE lock for the whole copy), and autovacuum settings
- * when dead tuples keep coming back.
+ * when dead tuples keep coming back. With {@link #EXACT_TOP} above 0 and the pgstattuple extension installed,
+ * the largest findings are also measured with {@code pgstattuple_approx} (which reads the table's pages that
+ * are not all-visible: bounded, see the setting) and judged by that figure; without the extension or the
+ * privilege they keep the estimate with the reason.
  */
 public final class TableBloatCheck implements DatabaseCheck {
 
@@ -40,6 +43,15 @@ public final class TableBloatCheck implements DatabaseCheck {
     public static final CheckSetting<Double> STALE_CHANGED_PERCENT = SETTINGS.staleChangedPercent();
     /** How many tables are listed. */
     public static final CheckSetting<Long> TOP = SETTINGS.top();
+    /**
+     * Opt-in exact mode: how many of the largest findings to measure with {@code pgstattuple_approx} when the
+     * pgstattuple extension is installed and the role may execute it ({@code pg_stat_scan_tables}); 0 (the
+     * default) is off. Unlike the estimate this reads the relation (every page that is not all-visible) under an ACCESS SHARE
+     * lock, bounded by {@link #EXACT_MAX_BYTES}, half of the check's budget and its statement_timeout.
+     */
+    public static final CheckSetting<Long> EXACT_TOP = SETTINGS.exactTop();
+    /** The exact mode reads at most this much relation size in one run; larger findings keep the estimate. */
+    public static final CheckSetting<Long> EXACT_MAX_BYTES = SETTINGS.exactMaxBytes();
 
     @Override
     public String id() {
@@ -76,14 +88,15 @@ public final class TableBloatCheck implements DatabaseCheck {
         Bloat.Limits limits = SETTINGS.limits(context);
         List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(TableBloatCheck.class, id()), limits,
                 List.of("fillfactor", "n_dead_tup", "autovacuum_on"));
-        return Bloat.result(this, rows, limits, "Table", TableBloatCheck::finding, TableBloatCheck::remediation);
+        return Bloat.result(this, context, rows, limits, "Table", Exact.TABLE, TableBloatCheck::finding,
+                TableBloatCheck::remediation);
     }
 
     private static Finding finding(Bloat.Estimate e) {
         String message = "Table " + e.relation() + ": about " + SettingValues.formatBytes(e.reclaimable()) + " of its "
                 + SettingValues.formatBytes(e.sizeBytes()) + " (" + e.bloatPercent() + "%) is free space a compact copy"
                 + " would give back (estimated from statistics analyzed " + e.age() + " ago, fillfactor "
-                + e.row().get("fillfactor") + "). " + fix(e);
+                + e.row().get("fillfactor") + ")." + e.exactSentence() + " " + fix(e);
         return e.details(Finding.builder(message))
                 .detail("deadTuples", e.row().get("n_dead_tup"))
                 .detail("fillfactor", e.row().get("fillfactor"))
