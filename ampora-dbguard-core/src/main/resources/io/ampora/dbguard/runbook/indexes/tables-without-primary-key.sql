@@ -2,22 +2,28 @@
 -- non-partial, without expressions, on NOT NULL columns (what REPLICA IDENTITY USING INDEX accepts).
 -- Partitions are left out (their partitioned table is reported once), and so are tables an extension owns.
 -- Bind parameter: how many to list.
-WITH keyless AS MATERIALIZED (
+WITH no_pk AS MATERIALIZED (
+    -- tables without a primary key: one pass over pg_class against the hashed oids of the tables that have
+    -- one (pg_constraint's primary keys: half the rows pg_index's indisprimary gives, TOAST indexes count there)
+    SELECT t.oid, t.relnamespace
+    FROM pg_catalog.pg_class t
+    WHERE t.relkind IN ('r', 'p')
+      AND NOT t.relispartition
+      AND t.oid NOT IN (SELECT c.conrelid FROM pg_catalog.pg_constraint c WHERE c.contype = 'p')
+), keyless AS MATERIALIZED (
     SELECT t.oid,
            n.nspname,
            t.relname,
            t.relkind,
            t.relreplident,
            greatest(t.reltuples, 0)::bigint AS estimated_rows
-    FROM pg_catalog.pg_class t
-    JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
-    WHERE t.relkind IN ('r', 'p')
-      AND NOT t.relispartition
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    FROM no_pk k
+    JOIN pg_catalog.pg_class t ON t.oid = k.oid
+    JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-      -- one index probe per table for the primary key, then the unique-index rule only for the rest
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index p WHERE p.indrelid = t.oid AND p.indisprimary)
+      -- the unique-index rule only for the few tables without a primary key
       AND NOT EXISTS (SELECT 1
                       FROM pg_catalog.pg_index i
                       WHERE i.indrelid = t.oid
