@@ -25,41 +25,57 @@ final class Bloat {
     private Bloat() {
     }
 
-    static CheckSetting<Double> warnPercent() {
-        return CheckSetting.percent("warnPercent", 40, "WARN when at least this share of a relation is reclaimable"
-                + " (and at least minReclaimableBytes)");
+    /**
+     * The settings both bloat checks declare, each check with its own instances (its public constants
+     * point at them): what {@code settings()}, {@code settingOrders()} and a run's {@link Limits} are made of.
+     */
+    record Settings(CheckSetting<Double> warnPercent, CheckSetting<Double> failPercent,
+                    CheckSetting<Long> minReclaimableBytes, CheckSetting<Long> failReclaimableBytes,
+                    CheckSetting<Double> staleChangedPercent, CheckSetting<Long> top,
+                    CheckSetting<Long> exactTop, CheckSetting<Long> exactMaxBytes) {
+
+        static Settings create() {
+            return new Settings(
+                    CheckSetting.percent("warnPercent", 40, "WARN when at least this share of a relation is"
+                            + " reclaimable (and at least minReclaimableBytes)"),
+                    CheckSetting.percent("failPercent", 80, "FAIL when at least this share is reclaimable"
+                            + " (and at least failReclaimableBytes)"),
+                    CheckSetting.size("minReclaimableBytes", 4L << 20, "relations with less reclaimable space than"
+                            + " this are not reported, and relations smaller than this are not estimated"),
+                    CheckSetting.size("failReclaimableBytes", 1L << 30, "FAIL needs at least this much reclaimable"
+                            + " space"),
+                    CheckSetting.percent("staleChangedPercent", 20, "statistics are stale, and the relation is"
+                            + " reported as unknown, when more than this share of its rows changed since the last"
+                            + " ANALYZE"),
+                    CheckSetting.count("top", 20, "how many relations to list as findings"),
+                    CheckSetting.count("exactTop", 0, "opt-in exact mode: how many of the largest findings to"
+                            + " measure with the pgstattuple extension when it is installed (reads the relation);"
+                            + " 0 = off"),
+                    CheckSetting.size("exactMaxBytes", 1L << 30, "the exact mode reads at most this much relation"
+                            + " size in one run; larger findings keep the estimate"));
+        }
+
+        List<CheckSetting<?>> all() {
+            return List.of(warnPercent, failPercent, minReclaimableBytes, failReclaimableBytes, staleChangedPercent, top,
+                    exactTop, exactMaxBytes);
+        }
+
+        List<SettingOrder<?>> orders() {
+            return List.of(SettingOrder.higherIsWorse(warnPercent, failPercent),
+                    SettingOrder.higherIsWorse(minReclaimableBytes, failReclaimableBytes));
+        }
+
+        Limits limits(CheckContext context) {
+            return new Limits(context.setting(warnPercent), context.setting(failPercent),
+                    context.setting(minReclaimableBytes), context.setting(failReclaimableBytes),
+                    context.setting(staleChangedPercent), context.setting(top), context.setting(exactTop),
+                    context.setting(exactMaxBytes), System.nanoTime());
+        }
     }
 
-    static CheckSetting<Double> failPercent() {
-        return CheckSetting.percent("failPercent", 80, "FAIL when at least this share is reclaimable"
-                + " (and at least failReclaimableBytes)");
-    }
-
-    static CheckSetting<Long> minReclaimableBytes() {
-        return CheckSetting.size("minReclaimableBytes", 4L << 20, "relations with less reclaimable space than this are"
-                + " not reported, and relations smaller than this are not estimated");
-    }
-
-    static CheckSetting<Long> failReclaimableBytes() {
-        return CheckSetting.size("failReclaimableBytes", 1L << 30, "FAIL needs at least this much reclaimable space");
-    }
-
-    static CheckSetting<Double> staleChangedPercent() {
-        return CheckSetting.percent("staleChangedPercent", 20, "statistics are stale, and the relation is reported"
-                + " as unknown, when more than this share of its rows changed since the last ANALYZE");
-    }
-
-    static CheckSetting<Long> top() {
-        return CheckSetting.count("top", 20, "how many relations to list as findings");
-    }
-
-    static List<SettingOrder<?>> orders(CheckSetting<Double> warn, CheckSetting<Double> fail,
-                                        CheckSetting<Long> minBytes, CheckSetting<Long> failBytes) {
-        return List.of(SettingOrder.higherIsWorse(warn, fail), SettingOrder.higherIsWorse(minBytes, failBytes));
-    }
-
-    /** The thresholds of one run. */
-    record Limits(double warnPercent, double failPercent, long minBytes, long failBytes, double stalePercent, long top) {
+    /** The thresholds of one run, and when it started (the exact mode stops measuring at half the budget). */
+    record Limits(double warnPercent, double failPercent, long minBytes, long failBytes, double stalePercent, long top,
+                  long exactTop, long exactMaxBytes, long startedNanos) {
     }
 
     /**
@@ -76,17 +92,49 @@ final class Bloat {
      * @param lastAnalyze   time of the last analyze, null when never
      * @param ageSeconds    seconds since the last analyze, null when never
      * @param row           the other columns a check needs for its message
+     * @param relid         the relation's oid
+     * @param exact         the exact figure, null when not measured
+     * @param exactReason   why the exact mode did not measure it, null when it did or was off
      */
     record Estimate(String relation, String table, long sizeBytes, Double bloatPercent, long reclaimable,
                     String statistics, long changed, long reltuples, String lastAnalyze, Double ageSeconds,
-                    java.util.Map<String, Object> row) {
+                    java.util.Map<String, Object> row, long relid, Exact.Measured exact, String exactReason) {
 
         boolean estimated() {
             return statistics == null;
         }
 
+        Estimate withExact(Exact.Measured measured) {
+            return new Estimate(relation, table, sizeBytes, bloatPercent, reclaimable, statistics, changed, reltuples,
+                    lastAnalyze, ageSeconds, row, relid, measured, null);
+        }
+
+        Estimate withExactReason(String reason) {
+            return new Estimate(relation, table, sizeBytes, bloatPercent, reclaimable, statistics, changed, reltuples,
+                    lastAnalyze, ageSeconds, row, relid, null, reason);
+        }
+
+        /** The figure the status is decided by: the exact one when measured. */
+        double decidingPercent() {
+            return exact != null ? exact.bloatPercent() : bloatPercent;
+        }
+
+        /** The reclaimable bytes the status is decided by: the exact ones when measured. */
+        long decidingReclaimable() {
+            return exact != null ? exact.reclaimable() : reclaimable;
+        }
+
+        /** A sentence for the message: the exact figure, or why there is none; empty when the mode is off. */
+        String exactSentence() {
+            if (exact != null) {
+                return " Measured exactly with " + exact.function() + ": " + SettingValues.formatBytes(exact.reclaimable())
+                        + " (" + exact.bloatPercent() + "%) reclaimable.";
+            }
+            return exactReason == null ? "" : " Exact figure: " + exactReason + ".";
+        }
+
         Finding.Builder details(Finding.Builder f) {
-            return f.detail("relation", relation)
+            f.detail("relation", relation)
                     .detail("bloatPercent", bloatPercent)
                     .detail("reclaimableBytes", estimated() ? reclaimable : null)
                     .detail("reclaimable", estimated() ? SettingValues.formatBytes(reclaimable) : null)
@@ -96,6 +144,16 @@ final class Bloat {
                     .detail("lastAnalyze", lastAnalyze)
                     .detail("statisticsAge", age())
                     .detail("changedSinceAnalyze", changed);
+            if (estimated()) {
+                f.detail("method", exact != null ? "exact" : "estimate");
+            }
+            if (exact != null) {
+                f.detail("exactBloatPercent", exact.bloatPercent())
+                        .detail("exactReclaimableBytes", exact.reclaimable())
+                        .detail("exactReclaimable", SettingValues.formatBytes(exact.reclaimable()))
+                        .detail("exactFunction", exact.function());
+            }
+            return exactReason == null ? f : f.detail("exactNotMeasured", exactReason);
         }
 
         String age() {
@@ -139,7 +197,7 @@ final class Bloat {
         return new Estimate(rs.getString("relation"), rs.getString("table_name"), rs.getLong("size_bytes"),
                 statistics == null ? rs.getDouble("bloat_percent") : null,
                 statistics == null ? rs.getLong("reclaimable_bytes") : 0, statistics, changed, reltuples, lastAnalyze,
-                age == null ? null : ((Number) age).doubleValue(), row);
+                age == null ? null : ((Number) age).doubleValue(), row, rs.getLong("relid"), null, null);
     }
 
     /** The status a relation's estimate deserves. */
@@ -147,10 +205,10 @@ final class Bloat {
         if (!e.estimated()) {
             return CheckStatus.UNKNOWN;
         }
-        if (e.bloatPercent() >= limits.failPercent() && e.reclaimable() >= limits.failBytes()) {
+        if (e.decidingPercent() >= limits.failPercent() && e.decidingReclaimable() >= limits.failBytes()) {
             return CheckStatus.FAIL;
         }
-        if (e.bloatPercent() >= limits.warnPercent() && e.reclaimable() >= limits.minBytes()) {
+        if (e.decidingPercent() >= limits.warnPercent() && e.decidingReclaimable() >= limits.minBytes()) {
             return CheckStatus.WARN;
         }
         return CheckStatus.PASS;
@@ -173,23 +231,44 @@ final class Bloat {
     /**
      * Builds the result: bloated relations first (by reclaimable bytes), then those not estimated.
      *
+     * <p>In the exact mode ({@code exactTop} above 0) the largest {@code exactTop} bloated relations by the
+     * estimate are measured with {@code method}; a measured relation's status follows its exact figure, so
+     * one the estimate overrated is cleared (named in the summary) rather than listed.
+     *
      * @param kind     "Table" or "Index"
+     * @param method   how the exact mode measures a relation
      * @param finding  the finding of one bloated relation
      * @param fixes    the remediation of the listed bloated relations
      */
-    static CheckResult result(DatabaseCheck check, List<Estimate> rows, Limits limits, String kind,
-                              Function<Estimate, Finding> finding, Function<List<Estimate>, String> fixes) {
+    static CheckResult result(DatabaseCheck check, CheckContext context, List<Estimate> rows, Limits limits,
+                              String kind, Exact.Method method, Function<Estimate, Finding> finding,
+                              Function<List<Estimate>, String> fixes) throws SQLException {
         List<Estimate> bloated = new ArrayList<>();
         List<Estimate> unknown = new ArrayList<>();
-        CheckStatus worst = CheckStatus.PASS;
         for (Estimate e : rows) {
             CheckStatus s = status(e, limits);
             if (s == CheckStatus.UNKNOWN) {
                 unknown.add(e);
             } else if (s != CheckStatus.PASS) {
                 bloated.add(e);
-                worst = s == CheckStatus.FAIL ? CheckStatus.FAIL : worst == CheckStatus.FAIL ? worst : CheckStatus.WARN;
             }
+        }
+        List<Estimate> cleared = new ArrayList<>();
+        if (limits.exactTop() > 0 && !bloated.isEmpty()) {
+            int n = (int) Math.min(limits.exactTop(), bloated.size());
+            List<Estimate> measured = Exact.measure(context, method, bloated.subList(0, n), limits);
+            List<Estimate> rest = new ArrayList<>(bloated.subList(n, bloated.size()));
+            bloated = new ArrayList<>();
+            for (Estimate e : measured) {
+                (status(e, limits) == CheckStatus.PASS ? cleared : bloated).add(e);
+            }
+            bloated.addAll(rest);
+            bloated.sort(java.util.Comparator.comparingLong(Estimate::decidingReclaimable).reversed());
+        }
+        CheckStatus worst = CheckStatus.PASS;
+        for (Estimate e : bloated) {
+            worst = status(e, limits) == CheckStatus.FAIL ? CheckStatus.FAIL : worst == CheckStatus.FAIL ? worst
+                    : CheckStatus.WARN;
         }
         String noun = kind.toLowerCase(java.util.Locale.ROOT);
         String plural = noun.equals("index") ? "indexes" : noun + "s";
@@ -198,7 +277,11 @@ final class Bloat {
         listed.forEach(e -> result.finding(finding.apply(e)));
         unknown.stream().limit(Math.max(0, limits.top() - listed.size()))
                 .forEach(e -> result.finding(e.details(Finding.builder(unknownReason(e, kind))).build()));
-        long total = bloated.stream().mapToLong(Estimate::reclaimable).sum();
+        long total = bloated.stream().mapToLong(Estimate::decidingReclaimable).sum();
+        String clearedText = cleared.isEmpty() ? "" : " " + cleared.size() + " " + (cleared.size() == 1 ? noun : plural)
+                + " the estimate flagged measured below the thresholds exactly ("
+                + String.join(", ", cleared.stream().map(e -> e.relation() + " " + e.exact().bloatPercent() + "%")
+                        .toList()) + ").";
         String unknownText = unknown.isEmpty() ? "" : " " + unknown.size() + " " + (unknown.size() == 1 ? noun : plural)
                 + " of " + SettingValues.formatBytes(limits.minBytes()) + " or more could not be estimated ("
                 + String.join(", ", unknown.stream().limit(5).map(e -> e.relation() + ": " + e.statistics()).toList())
@@ -207,11 +290,11 @@ final class Bloat {
             if (unknown.isEmpty()) {
                 return result.status(CheckStatus.PASS).summary("No " + noun + " has " + (int) limits.warnPercent()
                         + "% or more and " + SettingValues.formatBytes(limits.minBytes()) + " or more reclaimable ("
-                        + rows.size() + " of " + SettingValues.formatBytes(limits.minBytes()) + " or more estimated).")
-                        .build();
+                        + rows.size() + " of " + SettingValues.formatBytes(limits.minBytes()) + " or more estimated)."
+                        + clearedText).build();
             }
             return result.status(CheckStatus.UNKNOWN).summary("No bloat found among the " + (rows.size() - unknown.size())
-                            + " " + plural + " estimated, but" + unknownText.replaceFirst("^ ", " ") )
+                            + " " + plural + " estimated, but" + unknownText + clearedText)
                     .remediation("Run ANALYZE on them (autovacuum's analyze is behind or off), or grant SELECT on"
                             + " them to this role when their statistics are not visible.")
                     .build();
@@ -220,7 +303,7 @@ final class Bloat {
                 .summary(bloated.size() + " " + (bloated.size() == 1 ? noun + " has" : plural + " have") + " about "
                         + SettingValues.formatBytes(total) + " reclaimable"
                         + (bloated.size() > listed.size() ? " (the " + listed.size() + " largest listed)" : "") + "."
-                        + unknownText)
+                        + unknownText + clearedText)
                 .remediation(fixes.apply(listed))
                 .build();
     }

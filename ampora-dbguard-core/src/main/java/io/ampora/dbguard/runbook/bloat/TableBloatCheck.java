@@ -22,22 +22,36 @@ import java.util.List;
  * no table, needs no extension and takes no lock; a table whose statistics are missing, hidden from the
  * role or stale is named as unknown rather than guessed. The fix: {@code pg_repack} (online) or
  * {@code VACUUM FULL} (which holds an ACCESS EXCLUSIVE lock for the whole copy), and autovacuum settings
- * when dead tuples keep coming back.
+ * when dead tuples keep coming back. With {@link #EXACT_TOP} above 0 and the pgstattuple extension installed,
+ * the largest findings are also measured with {@code pgstattuple_approx} (which reads the table's pages that
+ * are not all-visible: bounded, see the setting) and judged by that figure; without the extension or the
+ * privilege they keep the estimate with the reason.
  */
 public final class TableBloatCheck implements DatabaseCheck {
 
+    private static final Bloat.Settings SETTINGS = Bloat.Settings.create();
+
     /** WARN from this reclaimable share (with at least {@link #MIN_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> WARN_PERCENT = Bloat.warnPercent();
+    public static final CheckSetting<Double> WARN_PERCENT = SETTINGS.warnPercent();
     /** FAIL from this reclaimable share (with at least {@link #FAIL_RECLAIMABLE_BYTES}). */
-    public static final CheckSetting<Double> FAIL_PERCENT = Bloat.failPercent();
+    public static final CheckSetting<Double> FAIL_PERCENT = SETTINGS.failPercent();
     /** Smaller reclaimable space is ignored; smaller tables are not estimated. */
-    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = Bloat.minReclaimableBytes();
+    public static final CheckSetting<Long> MIN_RECLAIMABLE_BYTES = SETTINGS.minReclaimableBytes();
     /** FAIL needs at least this much reclaimable space. */
-    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = Bloat.failReclaimableBytes();
+    public static final CheckSetting<Long> FAIL_RECLAIMABLE_BYTES = SETTINGS.failReclaimableBytes();
     /** Share of rows changed since the last ANALYZE from which the statistics are too stale to estimate. */
-    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = Bloat.staleChangedPercent();
+    public static final CheckSetting<Double> STALE_CHANGED_PERCENT = SETTINGS.staleChangedPercent();
     /** How many tables are listed. */
-    public static final CheckSetting<Long> TOP = Bloat.top();
+    public static final CheckSetting<Long> TOP = SETTINGS.top();
+    /**
+     * Opt-in exact mode: how many of the largest findings to measure with {@code pgstattuple_approx} when the
+     * pgstattuple extension is installed and the role may execute it ({@code pg_stat_scan_tables}); 0 (the
+     * default) is off. Unlike the estimate this reads the relation (every page that is not all-visible) under an ACCESS SHARE
+     * lock, bounded by {@link #EXACT_MAX_BYTES}, half of the check's budget and its statement_timeout.
+     */
+    public static final CheckSetting<Long> EXACT_TOP = SETTINGS.exactTop();
+    /** The exact mode reads at most this much relation size in one run; larger findings keep the estimate. */
+    public static final CheckSetting<Long> EXACT_MAX_BYTES = SETTINGS.exactMaxBytes();
 
     @Override
     public String id() {
@@ -56,12 +70,12 @@ public final class TableBloatCheck implements DatabaseCheck {
 
     @Override
     public List<CheckSetting<?>> settings() {
-        return List.of(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES, STALE_CHANGED_PERCENT, TOP);
+        return SETTINGS.all();
     }
 
     @Override
     public List<SettingOrder<?>> settingOrders() {
-        return Bloat.orders(WARN_PERCENT, FAIL_PERCENT, MIN_RECLAIMABLE_BYTES, FAIL_RECLAIMABLE_BYTES);
+        return SETTINGS.orders();
     }
 
     @Override
@@ -71,19 +85,18 @@ public final class TableBloatCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
-        Bloat.Limits limits = new Bloat.Limits(context.setting(WARN_PERCENT), context.setting(FAIL_PERCENT),
-                context.setting(MIN_RECLAIMABLE_BYTES), context.setting(FAIL_RECLAIMABLE_BYTES),
-                context.setting(STALE_CHANGED_PERCENT), context.setting(TOP));
+        Bloat.Limits limits = SETTINGS.limits(context);
         List<Bloat.Estimate> rows = Bloat.read(context, Sql.load(TableBloatCheck.class, id()), limits,
                 List.of("fillfactor", "n_dead_tup", "autovacuum_on"));
-        return Bloat.result(this, rows, limits, "Table", TableBloatCheck::finding, TableBloatCheck::remediation);
+        return Bloat.result(this, context, rows, limits, "Table", Exact.TABLE, TableBloatCheck::finding,
+                TableBloatCheck::remediation);
     }
 
     private static Finding finding(Bloat.Estimate e) {
         String message = "Table " + e.relation() + ": about " + SettingValues.formatBytes(e.reclaimable()) + " of its "
                 + SettingValues.formatBytes(e.sizeBytes()) + " (" + e.bloatPercent() + "%) is free space a compact copy"
                 + " would give back (estimated from statistics analyzed " + e.age() + " ago, fillfactor "
-                + e.row().get("fillfactor") + "). " + fix(e);
+                + e.row().get("fillfactor") + ")." + e.exactSentence() + " " + fix(e);
         return e.details(Finding.builder(message))
                 .detail("deadTuples", e.row().get("n_dead_tup"))
                 .detail("fillfactor", e.row().get("fillfactor"))

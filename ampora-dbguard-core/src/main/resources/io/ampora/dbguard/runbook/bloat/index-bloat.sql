@@ -86,7 +86,8 @@ WITH ix AS (
            l.leaf_pages + 1 + coalesce(ceil(l.leaf_pages * l.tuple_bytes / ((l.bs - 40) * 0.7)), 0) AS expected_pages
     FROM l
 )
-SELECT pg_catalog.format('%I.%I', p.nspname, p.index_name)                       AS relation,
+SELECT p.indexrelid::bigint                                                      AS relid,
+       pg_catalog.format('%I.%I', p.nspname, p.index_name)                       AS relation,
        pg_catalog.format('%I.%I', p.table_schema, p.table_name)                  AS table_name,
        p.relpages * p.bs                                                         AS size_bytes,
        -- staleness is judged against the table's rows (the statistics are the table's)

@@ -62,7 +62,8 @@ WITH t AS (
            END AS expected_pages
     FROM e
 )
-SELECT pg_catalog.format('%I.%I', p.nspname, p.relname)                          AS relation,
+SELECT p.oid::bigint                                                             AS relid,
+       pg_catalog.format('%I.%I', p.nspname, p.relname)                          AS relation,
        pg_catalog.format('%I.%I', p.nspname, p.relname)                          AS table_name,
        p.relpages * p.bs                                                         AS size_bytes,
        p.reltuples::bigint                                                       AS reltuples,

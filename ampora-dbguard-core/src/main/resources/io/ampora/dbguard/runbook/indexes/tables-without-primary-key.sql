@@ -2,22 +2,29 @@
 -- non-partial, without expressions, on NOT NULL columns (what REPLICA IDENTITY USING INDEX accepts).
 -- Partitions are left out (their partitioned table is reported once), and so are tables an extension owns.
 -- Bind parameter: how many to list.
-WITH keyless AS MATERIALIZED (
+WITH no_pk AS MATERIALIZED (
+    -- tables without a primary key: one pass over pg_class against the hashed oids of the tables that have
+    -- one (pg_constraint's primary keys: half the rows pg_index's indisprimary gives, TOAST indexes count there)
+    SELECT t.oid, t.relnamespace
+    FROM pg_catalog.pg_class t
+    WHERE t.relkind IN ('r', 'p')
+      AND t.oid NOT IN (SELECT c.conrelid FROM pg_catalog.pg_constraint c WHERE c.contype = 'p')
+), keyless AS MATERIALIZED (
     SELECT t.oid,
            n.nspname,
            t.relname,
            t.relkind,
            t.relreplident,
            greatest(t.reltuples, 0)::bigint AS estimated_rows
-    FROM pg_catalog.pg_class t
-    JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
-    WHERE t.relkind IN ('r', 'p')
-      AND NOT t.relispartition
+    FROM no_pk k
+    JOIN pg_catalog.pg_class t ON t.oid = k.oid
+    JOIN pg_catalog.pg_namespace n ON n.oid = k.relnamespace
+    -- partitions here, not in the pass over every relation: relispartition lies further in pg_class's rows
+    WHERE NOT t.relispartition
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_toast'
       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-      -- one index probe per table for the primary key, then the unique-index rule only for the rest
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index p WHERE p.indrelid = t.oid AND p.indisprimary)
+      -- the unique-index rule only for the few tables without a primary key
       AND NOT EXISTS (SELECT 1
                       FROM pg_catalog.pg_index i
                       WHERE i.indrelid = t.oid
@@ -45,31 +52,22 @@ SELECT pg_catalog.format('%I.%I', l.nspname, l.relname) AS table_name,
        l.estimated_rows,
        l.relreplident = 'f'                              AS replica_identity_full,
        -- a unique index that would do once its columns are NOT NULL
-       (SELECT pg_catalog.format('%I.%I', l.nspname, ic.relname)
-          FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-         WHERE i.indrelid = l.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
-         ORDER BY i.indnkeyatts, ic.relname
-         LIMIT 1)                                        AS unique_index,
-       (SELECT pg_catalog.quote_ident(ic.relname)
-          FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-         WHERE i.indrelid = l.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
-         ORDER BY i.indnkeyatts, ic.relname
-         LIMIT 1)                                        AS unique_index_name,
+       -- (format's %I refuses NULL: no such index)
+       CASE WHEN u.relname IS NOT NULL THEN pg_catalog.format('%I.%I', l.nspname, u.relname) END AS unique_index,
+       pg_catalog.quote_ident(u.relname)                 AS unique_index_name,
        (SELECT string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
-          FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = l.oid AND a.attnum = ANY (i.indkey::int2[])
-         WHERE i.indexrelid = (SELECT i2.indexrelid
-                                 FROM pg_catalog.pg_index i2
-                                 JOIN pg_catalog.pg_class ic2 ON ic2.oid = i2.indexrelid
-                                WHERE i2.indrelid = l.oid AND i2.indisunique AND i2.indisvalid
-                                  AND i2.indpred IS NULL AND i2.indexprs IS NULL
-                                ORDER BY i2.indnkeyatts, ic2.relname
-                                LIMIT 1)
-           AND NOT a.attnotnull)                         AS nullable_columns,
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = l.oid AND a.attnum = ANY (u.indkey::int2[]) AND NOT a.attnotnull) AS nullable_columns,
        EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid = l.oid AND a.attname = 'id' AND NOT a.attisdropped) AS has_id_column,
        l.total
 FROM listed l
+LEFT JOIN LATERAL (
+    SELECT ic.relname, i.indkey
+    FROM pg_catalog.pg_index i
+    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+    WHERE i.indrelid = l.oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+    ORDER BY i.indnkeyatts, ic.relname
+    LIMIT 1
+) u ON true
 ORDER BY l.estimated_rows DESC, l.nspname, l.relname
