@@ -124,6 +124,19 @@ public class DbGuardAutoConfiguration {
         }
     }
 
+    /** JPA with tenant binding: the provider's bootstrap statements run in the system scope. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"org.springframework.orm.jpa.AbstractEntityManagerFactoryBean", "io.ampora.dbguard.rls.Tenant"})
+    @ConditionalOnProperty(prefix = DbGuardProperties.PREFIX, name = "tenant.enabled", havingValue = "true")
+    static class JpaTenantConfiguration {
+
+        /** @return the post-processor that gives the EntityManagerFactory a system-scope bootstrap executor */
+        @Bean
+        static JpaBootstrapAsSystem dbGuardJpaBootstrapAsSystem() {
+            return new JpaBootstrapAsSystem();
+        }
+    }
+
     /** Boot 4: Flyway migrates through the layer below the tenant binding. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer")
