@@ -1,6 +1,7 @@
 package io.ampora.dbguard.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -154,6 +155,16 @@ class JpaTenantBindingTest {
         System.out.println("JPA lazy load after the transaction (open-in-view): " + lazy.statusCode() + " " + lazy.body());
         assertThat(lazy.statusCode()).as(lazy.body()).isEqualTo(500);
         assertThat(lazy.body()).doesNotContain("\"lazy\"");
+    }
+
+    @Test
+    @Order(4)
+    void failedJpaBootstrapStillStopsStartup() throws Exception {
+        Map<String, Object> properties = BootApp.properties(db, role);
+        properties.remove("spring.autoconfigure.exclude");
+        properties.put("spring.jpa.properties.hibernate.dialect", "com.example.NoSuchDialect");
+        assertThatThrownBy(() -> BootApp.start(JpaOrdersApplication.class, properties))
+                .hasStackTraceContaining("NoSuchDialect");
     }
 
     private static long setConfigCalls() throws Exception {

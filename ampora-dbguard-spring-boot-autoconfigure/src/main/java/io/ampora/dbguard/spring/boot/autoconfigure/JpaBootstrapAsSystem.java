@@ -1,6 +1,9 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.rls.Tenant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.task.AsyncTaskExecutor;
@@ -25,8 +28,26 @@ final class JpaBootstrapAsSystem implements BeanPostProcessor {
         return bean;
     }
 
-    /** Runs each task in the system scope, inline or on the application's bootstrap executor. */
+    /**
+     * Runs each task in the system scope, inline or on the application's bootstrap executor. Inline, a failed
+     * bootstrap throws from {@link #submit(Callable)} itself, so that the context fails to start as it does without
+     * an executor (a failed future would only surface at the EntityManagerFactory's first use).
+     */
     private record SystemScope(AsyncTaskExecutor delegate, String reason) implements AsyncTaskExecutor {
+
+        @Override
+        public <T> Future<T> submit(Callable<T> task) {
+            if (delegate != null) {
+                return delegate.submit(() -> Tenant.callAsSystem(reason, task));
+            }
+            try {
+                return CompletableFuture.completedFuture(Tenant.callAsSystem(reason, task));
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
 
         @Override
         public void execute(Runnable task) {
