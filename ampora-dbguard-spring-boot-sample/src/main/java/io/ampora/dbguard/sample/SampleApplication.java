@@ -7,12 +7,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,12 +40,33 @@ import org.springframework.web.bind.annotation.RestController;
 public class SampleApplication {
 
     /**
-     * Starts PostgreSQL, creates the application's role and database, then the application.
+     * Starts PostgreSQL and the application (see {@link #start(String...)}); with {@code benchmark} as the first
+     * argument, measures the starter's startup and probe cost instead ({@link StartupBenchmark}).
      *
      * @param args Spring Boot arguments
      * @throws Exception when PostgreSQL cannot start
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("benchmark")) {
+            StartupBenchmark.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        start(args);
+    }
+
+    /**
+     * Starts PostgreSQL, creates the application's role and database, then the application; PostgreSQL stops
+     * with the context, or at once when the context fails to start. Given {@code --spring.datasource.url=...}, it
+     * starts on that database instead (the benchmark's starts).
+     *
+     * @param args Spring Boot arguments ({@code --server.port=0} for a free port)
+     * @return the running application
+     * @throws Exception when PostgreSQL cannot start
+     */
+    public static ConfigurableApplicationContext start(String... args) throws Exception {
+        if (Arrays.stream(args).anyMatch(a -> a.startsWith("--spring.datasource.url="))) {
+            return new SpringApplicationBuilder(SampleApplication.class).run(args); // a database of the caller's
+        }
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE sample_app LOGIN PASSWORD 'sample-app-secret'");
@@ -52,19 +75,28 @@ public class SampleApplication {
         ApplicationListener<ContextClosedEvent> stopPostgres = event -> {
             // the monitor first, so that it does not report the database it watches going away
             event.getApplicationContext().getBeanProvider(DbGuardMonitor.class).ifAvailable(DbGuardMonitor::close);
-            try {
-                postgres.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            stop(postgres);
         };
-        new SpringApplicationBuilder(SampleApplication.class)
-                .properties(Map.of(
-                        "spring.datasource.url", "jdbc:postgresql://localhost:" + postgres.getPort() + "/sample",
-                        "spring.datasource.username", "sample_app",
-                        "spring.datasource.password", "sample-app-secret"))
-                .listeners(stopPostgres)
-                .run(args);
+        try {
+            return new SpringApplicationBuilder(SampleApplication.class)
+                    .properties(Map.of(
+                            "spring.datasource.url", "jdbc:postgresql://localhost:" + postgres.getPort() + "/sample",
+                            "spring.datasource.username", "sample_app",
+                            "spring.datasource.password", "sample-app-secret"))
+                    .listeners(stopPostgres)
+                    .run(args);
+        } catch (RuntimeException e) {
+            stop(postgres); // a context that failed to refresh publishes no ContextClosedEvent
+            throw e;
+        }
+    }
+
+    private static void stop(EmbeddedPostgres postgres) {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -23,6 +23,13 @@ final class BootApp implements AutoCloseable {
 
     static final String PASSWORD = "app-secret";
 
+    /** Boot 4's and Boot 3's JPA auto-configurations; only the JPA test application uses them. */
+    static final String JPA_AUTO_CONFIGURATIONS = String.join(",",
+            "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
+            "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration",
+            "org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration",
+            "org.springframework.boot.autoconfigure.data.jpa.JpaRepositoriesAutoConfiguration");
+
     final ConfigurableApplicationContext context;
     final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -58,11 +65,16 @@ final class BootApp implements AutoCloseable {
         p.put("management.endpoints.web.exposure.include", "health,dbguard");
         p.put("ampora.dbguard.tenant.enabled", "true");
         p.put("logging.level.io.ampora.dbguard", "INFO");
+        p.put("spring.autoconfigure.exclude", JPA_AUTO_CONFIGURATIONS); // JPA is on the test classpath for one test
         return p;
     }
 
     static BootApp start(Map<String, Object> properties) {
         return new BootApp(run(properties));
+    }
+
+    static BootApp start(Class<?> application, Map<String, Object> properties) {
+        return new BootApp(new SpringApplicationBuilder(application).properties(properties).run());
     }
 
     static ConfigurableApplicationContext run(Map<String, Object> properties) {

@@ -5,8 +5,10 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
+import java.util.Arrays;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -51,10 +53,14 @@ public class DbGuardAutoConfiguration {
     }
 
     /**
-     * The guard over the application's DataSource, with the checks of every integration present.
+     * The guard over the application's DataSource, with the checks of every integration present. With several
+     * DataSource beans, every one is decorated (pool guard, query timer, tenant binding) but the guard's checks,
+     * readiness and startup verification cover one: the {@code @Primary} one. Several and none primary fails the
+     * start naming them.
      *
      * @param properties  {@code ampora.dbguard.*}
-     * @param dataSource  the application's DataSource
+     * @param dataSources the application's DataSource beans
+     * @param beans       to name them when none can be chosen
      * @param layers      the decorator that knows its layers
      * @param environment for spring.application.name and spring.flyway.*
      * @param checks      checks the application declares as beans
@@ -62,8 +68,16 @@ public class DbGuardAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    public DbGuard dbGuard(DbGuardProperties properties, DataSource dataSource, DbGuardDataSources layers,
-                           Environment environment, ObjectProvider<DatabaseCheck> checks) {
+    public DbGuard dbGuard(DbGuardProperties properties, ObjectProvider<DataSource> dataSources, ListableBeanFactory beans,
+                           DbGuardDataSources layers, Environment environment, ObjectProvider<DatabaseCheck> checks) {
+        DataSource dataSource = dataSources.getIfUnique();
+        if (dataSource == null) {
+            throw new DbGuardConfigurationException("Ampora DbGuard guards one DataSource, and this application has "
+                    + beans.getBeanNamesForType(DataSource.class).length + " DataSource beans "
+                    + Arrays.toString(beans.getBeanNamesForType(DataSource.class)) + " with none marked @Primary: mark the"
+                    + " one to verify and watch @Primary (all of them are still decorated), or set"
+                    + " ampora.dbguard.enabled=false");
+        }
         return DbGuardFactory.build(properties, layers.layersOf(dataSource), environment, checks.orderedStream().toList());
     }
 
@@ -121,6 +135,19 @@ public class DbGuardAutoConfiguration {
         @Bean
         static FlywayMigrationGate dbGuardFlywayMigrationGate() {
             return new FlywayMigrationGate();
+        }
+    }
+
+    /** JPA with tenant binding: the provider's bootstrap statements run in the system scope. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"org.springframework.orm.jpa.AbstractEntityManagerFactoryBean", "io.ampora.dbguard.rls.Tenant"})
+    @ConditionalOnProperty(prefix = DbGuardProperties.PREFIX, name = "tenant.enabled", havingValue = "true")
+    static class JpaTenantConfiguration {
+
+        /** @return the post-processor that gives the EntityManagerFactory a system-scope bootstrap executor */
+        @Bean
+        static JpaBootstrapAsSystem dbGuardJpaBootstrapAsSystem() {
+            return new JpaBootstrapAsSystem();
         }
     }
 

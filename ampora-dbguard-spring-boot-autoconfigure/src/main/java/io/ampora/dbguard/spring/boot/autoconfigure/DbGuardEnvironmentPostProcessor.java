@@ -24,6 +24,8 @@ public final class DbGuardEnvironmentPostProcessor implements org.springframewor
 
     static final String READINESS_INCLUDE = "management.endpoint.health.group.readiness.include";
     static final String CONTRIBUTOR = "dbguard";
+    /** The property source holding the readiness include with {@code dbguard} (the application's own stays below). */
+    static final String SOURCE = "ampora-dbguard-readiness";
 
     /** Created by Boot. */
     public DbGuardEnvironmentPostProcessor() {
@@ -37,7 +39,7 @@ public final class DbGuardEnvironmentPostProcessor implements org.springframewor
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
         if (!environment.getProperty(DbGuardProperties.PREFIX + ".enabled", Boolean.class, true)
-                || environment.getPropertySources().contains("ampora-dbguard-readiness")) {
+                || environment.getPropertySources().contains(SOURCE)) {
             return;
         }
         List<String> include = new ArrayList<>(Binder.get(environment)
@@ -45,7 +47,7 @@ public final class DbGuardEnvironmentPostProcessor implements org.springframewor
         if (!include.contains(CONTRIBUTOR) && !include.contains("*")) {
             include.add(CONTRIBUTOR);
         }
-        environment.getPropertySources().addFirst(new MapPropertySource("ampora-dbguard-readiness",
+        environment.getPropertySources().addFirst(new MapPropertySource(SOURCE,
                 Map.of(READINESS_INCLUDE, String.join(",", include))));
         environment.getPropertySources().addLast(new MapPropertySource("ampora-dbguard-defaults",
                 Map.of("management.health.db.enabled", "false")));
