@@ -171,26 +171,28 @@ public final class GenerateJdbcLayer {
                         }
                     }
 
-                    private void closed() {
-                        JdbcHook h = hook;
-                        if (h != null) {
-                            h.connectionClosed(this);
-                        }
-                    }
-
-                    /** Closes the delegate once; later calls do nothing. */
+                    /** Closes the delegate once (the hooks are told before and after); later calls do nothing. */
                     @Override
                     public void close() throws SQLException {
                         if (closed) {
                             return;
                         }
                         closed = true;
+                        JdbcHook h = hook;
                         try {
-                            delegate.close();
+                            if (h != null) {
+                                h.connectionClosing(this);
+                            }
                         } finally {
-                            closed();
-                            // stays reachable until the hooks ran: a pool's lease may be a phantom reference to it
-                            Reference.reachabilityFence(this);
+                            try {
+                                delegate.close();
+                            } finally {
+                                if (h != null) {
+                                    h.connectionClosed(this);
+                                }
+                                // stays reachable until the hooks ran: a pool's lease may be a phantom reference to it
+                                Reference.reachabilityFence(this);
+                            }
                         }
                     }
 
@@ -198,13 +200,20 @@ public final class GenerateJdbcLayer {
                     public void abort(Executor a0) throws SQLException {
                         boolean wasClosed = closed;
                         closed = true;
+                        JdbcHook h = wasClosed ? null : hook;
                         try {
-                            delegate.abort(a0);
-                        } finally {
-                            if (!wasClosed) {
-                                closed();
+                            if (h != null) {
+                                h.connectionClosing(this);
                             }
-                            Reference.reachabilityFence(this);
+                        } finally {
+                            try {
+                                delegate.abort(a0);
+                            } finally {
+                                if (h != null) {
+                                    h.connectionClosed(this);
+                                }
+                                Reference.reachabilityFence(this);
+                            }
                         }
                     }
 

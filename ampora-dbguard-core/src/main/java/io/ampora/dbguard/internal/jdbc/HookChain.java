@@ -39,6 +39,15 @@ final class HookChain implements JdbcHook {
     }
 
     @Override
+    public void connectionClosing(LayeredConnection connection) {
+        try {
+            inner.connectionClosing(connection);
+        } finally {
+            outer.connectionClosing(connection);
+        }
+    }
+
+    @Override
     public void connectionClosed(LayeredConnection connection) {
         try {
             inner.connectionClosed(connection);

@@ -53,6 +53,15 @@ public interface JdbcHook {
     }
 
     /**
+     * The connection is being closed (or aborted) through the layer, the first time; called before the
+     * delegate's close (which happens also when this throws).
+     *
+     * @param connection the layer's connection
+     */
+    default void connectionClosing(LayeredConnection connection) {
+    }
+
+    /**
      * The connection was closed (or aborted) through the layer, the first time; called after the delegate's
      * close, also when that threw.
      *

@@ -27,7 +27,6 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
     final Connection proxy;
     private final LeaseTracker tracker;
     final Thread thread;
-    final String threadName;
     /**
      * The clock reading at borrow: exact when {@link #exact}, otherwise the tracker's tick, which is at most
      * one tick interval earlier than the borrow, so that ages computed from it are upper bounds.
@@ -63,10 +62,14 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
         this.proxy = wrapper.delegate();
         this.tracker = tracker;
         this.thread = Thread.currentThread();
-        this.threadName = thread.getName();
         this.borrowNanos = borrowNanos;
         this.exact = exact;
         this.site = site;
+    }
+
+    /** @return the borrowing thread's name, read when asked (not on the borrow path) */
+    String threadName() {
+        return thread.getName();
     }
 
     /**
@@ -145,10 +148,14 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
         }
     }
 
-    /** The application closed the connection: the lease ends (HikariCP has the connection back already). */
+    /**
+     * The application closes the connection: the lease ends, before HikariCP's proxy is closed, so that the
+     * tracker (which drops leases whose proxy it finds closed) cannot remove it at the same time and the owner
+     * can take it out of its slot without an atomic instruction ({@link LeaseSlots#removeOwned}).
+     */
     @Override
-    public void connectionClosed(LayeredConnection connection) {
-        tracker.released(this);
+    public void connectionClosing(LayeredConnection connection) {
+        tracker.closing(this);
     }
 
     /** Marks the lease released with release semantics: a plain store on x86, no fence on the return path. */

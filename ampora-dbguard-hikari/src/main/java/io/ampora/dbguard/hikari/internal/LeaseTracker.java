@@ -130,10 +130,20 @@ public final class LeaseTracker implements AutoCloseable {
         return captureAll || hot || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0;
     }
 
-    void released(Lease lease) {
-        if (!active.remove(lease)) {
-            return;
+    /** @param lease a lease whose owner closes its connection now, before HikariCP's proxy */
+    void closing(Lease lease) {
+        if (active.removeOwned(lease)) {
+            ended(lease);
         }
+    }
+
+    void released(Lease lease) {
+        if (active.remove(lease)) {
+            ended(lease);
+        }
+    }
+
+    private void ended(Lease lease) {
         // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
         lease.markReleased();
         PoolMetrics m = metrics;
@@ -153,7 +163,7 @@ public final class LeaseTracker implements AutoCloseable {
         snapshot.sort(Comparator.comparingLong(l -> l.borrowNanos));
         List<LeaseInfo> result = new ArrayList<>(snapshot.size());
         for (Lease l : snapshot) {
-            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName, l.borrowedAt(),
+            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName(), l.borrowedAt(),
                     Duration.ofNanos(l.ageNanos(now)), site(l)));
         }
         return result;
@@ -342,7 +352,7 @@ public final class LeaseTracker implements AutoCloseable {
 
     private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
                               SessionActivity activity, boolean reclaimed) {
-        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName,
+        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName(),
                 lease.borrowedAt(), Duration.ofNanos(heldNanos), site(lease), holder,
                 activity == null ? "" : activity.state(), activity == null ? "" : activity.query(), reclaimed);
     }
