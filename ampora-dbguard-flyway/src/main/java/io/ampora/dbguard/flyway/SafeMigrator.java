@@ -3,12 +3,11 @@ package io.ampora.dbguard.flyway;
 import io.ampora.dbguard.flyway.internal.Blockers;
 import io.ampora.dbguard.flyway.internal.FlywayReader;
 import io.ampora.dbguard.internal.SettingValues;
-import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
+import io.ampora.dbguard.internal.jdbc.JdbcHook;
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,7 +194,7 @@ public final class SafeMigrator {
      * Hands Flyway sessions with {@code lock_timeout} set and watches them from one more session: while
      * one waits for a lock, who blocks it is read with {@code pg_blocking_pids} before the timeout fires.
      */
-    private static final class Watch implements DataSource, AutoCloseable {
+    private static final class Watch extends DelegatingDataSource implements AutoCloseable {
 
         /** The last blockers seen while a Flyway session waited for a lock. */
         volatile String lastBlockers;
@@ -207,6 +206,7 @@ public final class SafeMigrator {
         private volatile boolean running = true;
 
         Watch(DataSource target, Duration lockTimeout) {
+            super(target);
             this.target = target;
             this.lockTimeout = lockTimeout;
             long every = Math.max(50, Math.min(1_000, lockTimeout.toMillis() / 4));
@@ -267,58 +267,18 @@ public final class SafeMigrator {
                 }
             }
             pids.add(pid);
-            return (Connection) Proxy.newProxyInstance(SafeMigrator.class.getClassLoader(), new Class<?>[] {Connection.class},
-                    (p, m, args) -> {
-                        if (m.getName().equals("close")) {
-                            pids.remove(pid);
-                        }
-                        try {
-                            return m.invoke(c, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
+            return LayeredConnection.of(c, new JdbcHook() {
+                @Override
+                public void connectionClosed(LayeredConnection connection) {
+                    pids.remove(pid);
+                }
+            });
         }
 
         @Override
         public void close() {
             running = false;
             sampler.interrupt();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return target.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            target.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            target.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return target.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            return Logger.getLogger("io.ampora.dbguard.flyway");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            return target.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return target.isWrapperFor(iface);
         }
     }
 }

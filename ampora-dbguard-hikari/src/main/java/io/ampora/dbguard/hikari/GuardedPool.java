@@ -5,17 +5,15 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.hikari.internal.DiagnosisSource;
 import io.ampora.dbguard.hikari.internal.ExhaustionDiagnoser;
 import io.ampora.dbguard.hikari.internal.LeaseTracker;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import java.io.Closeable;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -35,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)} is on. A
  * borrow that times out throws a {@link PoolExhaustedException} naming the cause.
  */
-public final class GuardedPool implements DataSource, Closeable {
+public final class GuardedPool extends DelegatingDataSource implements Closeable {
 
     private final HikariDataSource hikari;
     private final PoolGuardConfig config;
@@ -43,8 +41,12 @@ public final class GuardedPool implements DataSource, Closeable {
     private final LeaseTracker tracker;
     private final ExhaustionDiagnoser diagnoser;
 
+    private static final AtomicInteger UNNAMED = new AtomicInteger();
+
     private GuardedPool(HikariDataSource hikari, PoolGuardConfig config) {
+        super(hikari);
         this.hikari = hikari;
+        name(hikari);
         this.config = config;
         this.diagnosisSource = DiagnosisSource.of(hikari, config.diagnosisDataSource(), config.diagnosisTimeout());
         this.tracker = new LeaseTracker(hikari.getPoolName(), config, hikari::getMaximumPoolSize, diagnosisSource);
@@ -74,6 +76,21 @@ public final class GuardedPool implements DataSource, Closeable {
      */
     public static GuardedPool wrap(HikariDataSource hikari, PoolGuardConfig config) {
         return new GuardedPool(Objects.requireNonNull(hikari, "hikari"), Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * A HikariDataSource built with the no-argument constructor has no pool name until its first borrow; the
+     * tracker thread and the meters' {@code pool} tag need one now, and HikariCP's own {@code hikaricp.*}
+     * meters must carry the same.
+     */
+    private static void name(HikariDataSource hikari) {
+        if (hikari.getPoolName() == null) {
+            try {
+                hikari.setPoolName("GuardedPool-" + UNNAMED.incrementAndGet());
+            } catch (IllegalStateException sealed) {
+                // started already, so HikariCP named it: cannot happen with a null name
+            }
+        }
     }
 
     private void readLimits() {
@@ -197,50 +214,6 @@ public final class GuardedPool implements DataSource, Closeable {
     public void close() {
         tracker.close();
         hikari.close();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return hikari.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        hikari.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        hikari.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return hikari.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return hikari.getParentLogger();
-    }
-
-    /**
-     * Unwraps to this pool, the HikariDataSource, or what HikariCP unwraps to (its underlying DataSource).
-     */
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        if (iface.isInstance(hikari)) {
-            return iface.cast(hikari);
-        }
-        return hikari.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || iface.isInstance(hikari) || hikari.isWrapperFor(iface);
     }
 
     @Override

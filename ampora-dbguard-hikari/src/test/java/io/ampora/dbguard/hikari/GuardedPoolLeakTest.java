@@ -138,7 +138,7 @@ class GuardedPoolLeakTest {
             assertThat(c.isWrapperFor(PGConnection.class)).isTrue();
             assertThat(c.unwrap(com.zaxxer.hikari.pool.HikariProxyConnection.class)).isNotNull();
             assertThat(c.unwrap(org.postgresql.jdbc.PgConnection.class).getBackendPID()).isPositive();
-            assertThat(c.unwrap(io.ampora.dbguard.hikari.internal.GuardedConnection.class)).isSameAs(c);
+            assertThat(c.unwrap(io.ampora.dbguard.internal.jdbc.LayeredConnection.class)).isSameAs(c);
             assertThat(pool.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)).isTrue();
             assertThat(pool.unwrap(com.zaxxer.hikari.HikariDataSource.class)).isSameAs(pool.hikari());
             assertThat(pool.unwrap(GuardedPool.class)).isSameAs(pool);

@@ -31,4 +31,24 @@ class GuardedPoolMetricsTest {
             assertThat(registry.get("ampora.dbguard.pool.leaks").tag("kind", "returned").counter().count()).isEqualTo(1);
         }
     }
+
+    @Test
+    void unnamedPoolWithAMeterRegistryIsNamedBeforeItsMetersAreTagged(TestDatabase db) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // the no-argument constructor: HikariCP names the pool only when it starts, at the first borrow
+        HikariDataSource hikari = new HikariDataSource();
+        hikari.setJdbcUrl(db.jdbcUrl());
+        hikari.setUsername(db.server().adminUser());
+        hikari.setPassword(db.server().adminPassword());
+        hikari.setMaximumPoolSize(1);
+        assertThat(hikari.getPoolName()).isNull();
+        try (GuardedPool pool = GuardedPool.wrap(hikari, PoolGuardConfig.custom().meterRegistry(registry).build())) {
+            try (Connection c = pool.getConnection()) {
+                assertThat(c.isValid(1)).isTrue();
+            }
+            String name = hikari.getPoolName();
+            assertThat(name).startsWith("GuardedPool-");
+            assertThat(registry.get("ampora.dbguard.pool.hold").tag("pool", name).timer().count()).isEqualTo(1);
+        }
+    }
 }

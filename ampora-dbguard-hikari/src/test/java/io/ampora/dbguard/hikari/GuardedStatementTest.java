@@ -8,8 +8,8 @@ import com.zaxxer.hikari.pool.HikariProxyDatabaseMetaData;
 import com.zaxxer.hikari.pool.HikariProxyPreparedStatement;
 import com.zaxxer.hikari.pool.HikariProxyResultSet;
 import com.zaxxer.hikari.pool.HikariProxyStatement;
-import io.ampora.dbguard.hikari.internal.GuardedResultSet;
-import io.ampora.dbguard.hikari.internal.GuardedStatement;
+import io.ampora.dbguard.internal.jdbc.LayeredResultSet;
+import io.ampora.dbguard.internal.jdbc.LayeredStatement;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.CallableStatement;
@@ -128,15 +128,15 @@ class GuardedStatementTest {
             ResultSet rs = st.executeQuery("SELECT 1");
             assertThat(rs.getStatement()).isSameAs(st);
             assertThat(rs.getStatement().getConnection()).isSameAs(c);
-            assertThat(st.getResultSet()).isInstanceOf(GuardedResultSet.class);
+            assertThat(st.getResultSet()).isInstanceOf(LayeredResultSet.class);
             assertThat(st.getResultSet().getStatement()).isSameAs(st);
             assertThat(st.getResultSet()).isSameAs(st.getResultSet());
 
-            assertThat(st.unwrap(GuardedStatement.class)).isSameAs(st);
+            assertThat(st.unwrap(LayeredStatement.class)).isSameAs(st);
             assertThat(st.unwrap(HikariProxyStatement.class)).isNotNull();
             assertThat(st.unwrap(PgStatement.class)).isNotNull();
             assertThat(st.isWrapperFor(PgStatement.class)).isTrue();
-            assertThat(rs.unwrap(GuardedResultSet.class)).isSameAs(rs);
+            assertThat(rs.unwrap(LayeredResultSet.class)).isSameAs(rs);
             assertThat(rs.unwrap(HikariProxyResultSet.class)).isNotNull();
             assertThat(rs.unwrap(PgResultSet.class)).isNotNull();
             assertThat(rs.isWrapperFor(PgResultSet.class)).isTrue();
@@ -192,7 +192,7 @@ class GuardedStatementTest {
             assertThat(md.getDatabaseProductName()).isEqualTo("PostgreSQL");
 
             ResultSet tables = md.getTables(null, "pg_catalog", "pg_class", new String[] {"SYSTEM TABLE"});
-            assertThat(tables).isInstanceOf(GuardedResultSet.class);
+            assertThat(tables).isInstanceOf(LayeredResultSet.class);
             assertThat(tables.next()).isTrue();
             assertThat(tables.getString("TABLE_NAME")).isEqualTo("pg_class");
             assertThat(tables.getStatement().getConnection()).isSameAs(c);

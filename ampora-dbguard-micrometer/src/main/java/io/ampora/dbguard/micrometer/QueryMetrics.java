@@ -80,15 +80,18 @@ public final class QueryMetrics {
     }
 
     /**
-     * Decorates a DataSource: connections and statements it hands out are timed. {@code unwrap} and
-     * {@code isWrapperFor} reach the wrapped objects (so {@code unwrap(HikariDataSource.class)} or
-     * {@code unwrap(PGConnection.class)} keep working), and {@code close()} is idempotent.
+     * Decorates a DataSource: every statement executed on a connection it hands out is timed, also statements
+     * reached through a result set's {@code getStatement()} or the metadata's {@code getConnection()}. Over a
+     * DataSource that hands out the JDBC layer's connections already (a {@code GuardedPool}), the timer joins
+     * that connection instead of wrapping it again. {@code unwrap} and {@code isWrapperFor} reach the wrapped
+     * objects (so {@code unwrap(HikariDataSource.class)} or {@code unwrap(PGConnection.class)} keep working),
+     * and a connection's {@code close()} is idempotent.
      *
      * @param dataSource the DataSource to time
      * @return the timed DataSource
      */
     public DataSource wrap(DataSource dataSource) {
-        return JdbcProxies.dataSource(Objects.requireNonNull(dataSource, "dataSource"), this);
+        return new TimedDataSource(Objects.requireNonNull(dataSource, "dataSource"), this);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
@@ -101,6 +102,34 @@ class MeteredDataSourceTest {
         assertThat(timer(registry, "success", QueryOperation.UNNAMED).count())
                 .as("execute, executeUpdate, executeLargeUpdate, 2 x executeBatch, executeUpdate, call, executeQuery")
                 .isEqualTo(8);
+    }
+
+    @Test
+    void statementsReachedThroughResultSetsAndMetadataAreTimed(TestDatabase db) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DataSource metered = QueryMetrics.of(registry).wrap(db.dataSource());
+        try (Connection c = metered.getConnection()) {
+            QueryOperation.call("via-result-set", () -> {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+                    rs.getStatement().executeQuery("SELECT 2").close();
+                    rs.getStatement().getConnection().createStatement().executeQuery("SELECT 3").close();
+                }
+                return null;
+            });
+            QueryOperation.call("via-metadata", () -> {
+                try (Statement st = c.getMetaData().getConnection().createStatement()) {
+                    st.executeQuery("SELECT 4").close();
+                }
+                try (ResultSet schemas = c.getMetaData().getSchemas()) {
+                    schemas.getStatement().getConnection().prepareStatement("SELECT 5").executeQuery().close();
+                }
+                return null;
+            });
+        }
+        assertThat(timer(registry, "success", "via-result-set").count())
+                .as("the statement, its result set's getStatement(), and that statement's connection").isEqualTo(3);
+        assertThat(timer(registry, "success", "via-metadata").count())
+                .as("metadata getConnection(), a metadata result set's statement's connection").isEqualTo(2);
     }
 
     @Test

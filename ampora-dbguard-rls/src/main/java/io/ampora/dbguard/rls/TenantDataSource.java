@@ -1,14 +1,12 @@
 package io.ampora.dbguard.rls;
 
 import io.ampora.dbguard.ScopedDataSource;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import io.ampora.dbguard.rls.internal.TenantBinding;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.Objects;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -33,16 +31,21 @@ import javax.sql.DataSource;
  * Tenant.run(tenantId, () -> jdbcTemplate.query(...));
  * }</pre>
  *
- * <p>Catalog reads through {@link java.sql.DatabaseMetaData} are not guarded. {@code DbGuard} given this
+ * <p>Every path from its connections to SQL execution is guarded: statements (also kept past their scope),
+ * {@code getConnection()} of any statement, result set or metadata, a result set's {@code getStatement()},
+ * savepoints. Catalog reads through {@link java.sql.DatabaseMetaData} run no statement of the application and
+ * need no tenant. The one way out is explicit: {@code connection.unwrap(PGConnection.class)} (or another driver
+ * class) returns the driver's object, on which nothing is guarded. {@code DbGuard} given this
  * DataSource runs its checks on {@link #delegate()} (it is a {@link ScopedDataSource}): they run without a
  * tenant.
  */
-public final class TenantDataSource implements ScopedDataSource {
+public final class TenantDataSource extends DelegatingDataSource implements ScopedDataSource {
 
     private final DataSource delegate;
     private final TenantBinding binding;
 
     private TenantDataSource(Builder builder) {
+        super(builder.delegate);
         this.delegate = builder.delegate;
         this.binding = new TenantBinding(builder.tenantSetting, builder.validator, builder.autocommit,
                 builder.libraryPackages);
@@ -101,41 +104,6 @@ public final class TenantDataSource implements ScopedDataSource {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         return binding.guard(delegate.getConnection(username, password));
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate.isWrapperFor(iface);
     }
 
     /** Configures a {@link TenantDataSource}; everything is validated at {@link #build()}. */

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
  * Every way a caller can get from a {@link TenantDataSource} connection to a statement that runs SQL: the
  * direct ones, and the ones that walk back from a result set or the metadata to their statement or
  * connection. Without a tenant each must refuse; with one, each must run bound (an unbound statement under
- * RLS silently returns no rows: runbook 9's lock-out).
+ * RLS silently returns no rows: runbook 9's lock-out), and bind exactly once per transaction, counted by
+ * pg_stat_statements on a server of its own.
  */
-@WithPostgres
+@WithPostgres(settings = {"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"})
 class TenantEscapePathsTest {
 
     private static final String A = "11111111-1111-1111-1111-111111111111";
@@ -43,6 +44,17 @@ class TenantEscapePathsTest {
         // "statement has been closed"; its connection is the way out, walked here)
         paths.put("metaData result set getStatement.getConnection",
                 c -> c.getMetaData().getSchemas().getStatement().getConnection().createStatement());
+        // the setup SQL of these paths runs in a system scope: only the statement they reach is under test
+        paths.put("resultSet.getStatement", c -> system(() -> c.createStatement().executeQuery("SELECT 1").getStatement()));
+        paths.put("resultSet.getStatement.getConnection", c -> system(() -> c.createStatement()
+                .executeQuery("SELECT 1").getStatement().getConnection().createStatement()));
+        paths.put("prepareCall", c -> c.prepareCall(READ_TENANT));
+        paths.put("generatedKeys.getStatement", c -> system(() -> {
+            Statement st = c.createStatement();
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS escape_keys (id serial) ON COMMIT DROP");
+            st.executeUpdate("INSERT INTO escape_keys DEFAULT VALUES", Statement.RETURN_GENERATED_KEYS);
+            return st.getGeneratedKeys().getStatement();
+        }));
         paths.put("statement kept from a system scope, via its result set", c -> {
             Statement[] kept = new Statement[1];
             Tenant.runAsSystem("test: obtain a result set outside any tenant", () -> {
@@ -57,6 +69,16 @@ class TenantEscapePathsTest {
         return paths;
     }
 
+    private static Statement system(java.util.concurrent.Callable<Statement> setup) throws SQLException {
+        try {
+            return Tenant.callAsSystem("test: reach a statement outside any tenant", setup);
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Runs the tenant read through the statement the path reached (a prepared one already holds it). */
     private static ResultSet readTenant(Statement statement) throws SQLException {
         return statement instanceof PreparedStatement prepared ? prepared.executeQuery()
@@ -66,6 +88,14 @@ class TenantEscapePathsTest {
     @BeforeAll
     static void schema(TestDatabase db) throws SQLException {
         RlsSchema.create(db);
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    }
+
+    /** @return how many times this database ran the binding statement since the last reset */
+    private static long bindings(TestDatabase db) throws SQLException {
+        return Long.parseLong(db.queryString("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+                + " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                + " AND query LIKE 'SELECT pg_catalog.set_config(%'"));
     }
 
     @Test
@@ -103,6 +133,35 @@ class TenantEscapePathsTest {
                 assertThat(bound).as(path.getKey()).isEqualTo(A);
             }
         }
+    }
+
+    @Test
+    void everyPathBindsExactlyOncePerTransaction(TestDatabase db) throws Exception {
+        TenantDataSource dataSource = TenantDataSource.wrap(RlsSchema.app(db));
+        int transactions = 0;
+        for (Map.Entry<String, Path> path : paths().entrySet()) {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                Statement statement = path.getValue().statement(c);
+                c.commit();
+                db.execute("SELECT pg_stat_statements_reset()");
+                for (int tx = 0; tx < 2; tx++) {
+                    Tenant.run(A, () -> {
+                        try {
+                            readTenant(statement).close();
+                            readTenant(statement).close();
+                            c.createStatement().executeQuery(READ_TENANT).close();
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    c.commit();
+                }
+                assertThat(bindings(db)).as(path.getKey() + ": two transactions, three statements each").isEqualTo(2);
+                transactions += 2;
+            }
+        }
+        assertThat(transactions).isEqualTo(2 * paths().size());
     }
 
     @Test

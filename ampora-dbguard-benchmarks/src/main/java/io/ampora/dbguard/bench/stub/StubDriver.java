@@ -69,7 +69,10 @@ public final class StubDriver implements Driver {
         if (!acceptsURL(url)) {
             return null;
         }
-        return (Connection) Proxy.newProxyInstance(StubDriver.class.getClassLoader(), new Class<?>[] {Connection.class}, NOTHING);
+        // jdbc:stub:proxy keeps the former reflection-proxy connection; the default is a plain class
+        return url.startsWith(URL + "proxy")
+                ? (Connection) Proxy.newProxyInstance(StubDriver.class.getClassLoader(), new Class<?>[] {Connection.class}, NOTHING)
+                : new StubConnection();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.ampora.dbguard.flyway.internal;
 
 import io.ampora.dbguard.internal.SettingValues;
-import java.io.PrintWriter;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.callback.Callback;
@@ -273,7 +271,11 @@ public final class MigrationRecorder implements Callback, AutoCloseable {
         return flat.length() > 160 ? flat.substring(0, 157) + "..." : flat;
     }
 
-    private final class RecordingDataSource implements DataSource {
+    private final class RecordingDataSource extends DelegatingDataSource {
+
+        RecordingDataSource() {
+            super(target);
+        }
 
         @Override
         public Connection getConnection() throws SQLException {
@@ -315,41 +317,6 @@ public final class MigrationRecorder implements Callback, AutoCloseable {
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return target.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            target.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            target.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return target.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            return Logger.getLogger("io.ampora.dbguard.flyway");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            return target.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return target.isWrapperFor(iface);
         }
     }
 }

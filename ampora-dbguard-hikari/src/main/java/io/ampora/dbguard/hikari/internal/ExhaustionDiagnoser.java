@@ -181,7 +181,7 @@ public final class ExhaustionDiagnoser {
         List<Lease> sorted = new ArrayList<>(leases);
         sorted.sort(Comparator.comparingLong(l -> l.borrowNanos));
         for (Lease l : sorted.subList(0, Math.min(MAX_EVIDENCE - 1, sorted.size()))) {
-            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id() + pid(l) + " for "
+            evidence.add("Thread '" + l.threadName() + "' holds lease " + l.id() + pid(l) + " for "
                     + millis(l.ageNanos(now) / 1_000_000) + (inDriver(l.thread) ? ", waiting in the driver" : ""));
         }
         return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The database cannot be reached: "
@@ -216,7 +216,7 @@ public final class ExhaustionDiagnoser {
     private PoolDiagnosis nested(List<Lease> holders, List<Lease> all, boolean currentThread) {
         List<String> evidence = new ArrayList<>();
         for (Lease l : holders.subList(0, Math.min(MAX_EVIDENCE, holders.size()))) {
-            evidence.add("Thread '" + l.threadName + "' holds lease " + l.id() + pid(l) + " borrowed at "
+            evidence.add("Thread '" + l.threadName() + "' holds lease " + l.id() + pid(l) + " borrowed at "
                     + firstFrames(l, 3) + " and waits for another connection");
         }
         String who = currentThread ? "This thread ('" + Thread.currentThread().getName() + "') already holds "
@@ -242,7 +242,7 @@ public final class ExhaustionDiagnoser {
             } else {
                 line.append(" held for ").append(millis(l.ageNanos(now) / 1_000_000)).append(", thread in the driver");
             }
-            line.append(" (thread '").append(l.threadName).append("')");
+            line.append(" (thread '").append(l.threadName()).append("')");
             evidence.add(line.toString());
         }
         return new PoolDiagnosis(ExhaustionCause.LONG_RUNNING_QUERIES, busy.size() + " of " + total
@@ -263,7 +263,7 @@ public final class ExhaustionDiagnoser {
             Lease oldest = site.getValue().get(0);
             SessionActivity a = activity.get(oldest.backendPid());
             evidence.add(site.getValue().size() + " connection(s) borrowed at " + site.getKey() + ", oldest held "
-                    + millis(oldest.ageNanos(now) / 1_000_000) + " by thread '" + oldest.threadName + "'" + pid(oldest)
+                    + millis(oldest.ageNanos(now) / 1_000_000) + " by thread '" + oldest.threadName() + "'" + pid(oldest)
                     + (a == null ? "" : ", session '" + a.state() + "'"));
         }
         return new PoolDiagnosis(ExhaustionCause.LEAK, unused.size() + " of " + total

@@ -1,5 +1,7 @@
 package io.ampora.dbguard.hikari.internal;
 
+import io.ampora.dbguard.internal.jdbc.JdbcHook;
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
 import java.sql.Connection;
@@ -11,10 +13,11 @@ import org.postgresql.PGConnection;
 /**
  * One borrowed connection: who borrowed it, when, from where, and HikariCP's proxy it runs on.
  *
- * <p>It is a phantom reference to the wrapper the application got: when the wrapper becomes unreachable
- * while the lease is still active, the reference is enqueued and the tracker reports a certain leak.
+ * <p>It is a phantom reference to the layer's connection the application got: when that becomes unreachable
+ * while the lease is still active, the reference is enqueued and the tracker reports a certain leak. It is also
+ * the pool's {@link JdbcHook} on that connection: its close ends the lease.
  */
-final class Lease extends PhantomReference<GuardedConnection> {
+final class Lease extends PhantomReference<LayeredConnection> implements JdbcHook {
 
     private static final int UNKNOWN_PID = 0;
     private static final int NO_PID = -1;
@@ -22,8 +25,8 @@ final class Lease extends PhantomReference<GuardedConnection> {
     private static final AtomicLong IDS = new AtomicLong();
 
     final Connection proxy;
+    private final LeaseTracker tracker;
     final Thread thread;
-    final String threadName;
     /**
      * The clock reading at borrow: exact when {@link #exact}, otherwise the tracker's tick, which is at most
      * one tick interval earlier than the borrow, so that ages computed from it are upper bounds.
@@ -53,15 +56,20 @@ final class Lease extends PhantomReference<GuardedConnection> {
     /** When the tracker first saw this lease active (0 = not yet): a lower bound of its age, never on the borrow path. */
     private volatile long seenNanos;
 
-    Lease(GuardedConnection wrapper, Connection proxy, Throwable site, long borrowNanos, boolean exact,
-          ReferenceQueue<GuardedConnection> queue) {
+    Lease(LayeredConnection wrapper, LeaseTracker tracker, Throwable site, long borrowNanos, boolean exact,
+          ReferenceQueue<LayeredConnection> queue) {
         super(wrapper, queue);
-        this.proxy = proxy;
+        this.proxy = wrapper.delegate();
+        this.tracker = tracker;
         this.thread = Thread.currentThread();
-        this.threadName = thread.getName();
         this.borrowNanos = borrowNanos;
         this.exact = exact;
         this.site = site;
+    }
+
+    /** @return the borrowing thread's name, read when asked (not on the borrow path) */
+    String threadName() {
+        return thread.getName();
     }
 
     /**
@@ -138,6 +146,16 @@ final class Lease extends PhantomReference<GuardedConnection> {
         } catch (SQLException e) {
             return true;
         }
+    }
+
+    /**
+     * The application closes the connection: the lease ends, before HikariCP's proxy is closed, so that the
+     * tracker (which drops leases whose proxy it finds closed) cannot remove it at the same time and the owner
+     * can take it out of its slot without an atomic instruction ({@link LeaseSlots#removeOwned}).
+     */
+    @Override
+    public void connectionClosing(LayeredConnection connection) {
+        tracker.closing(this);
     }
 
     /** Marks the lease released with release semantics: a plain store on x86, no fence on the return path. */

@@ -5,6 +5,7 @@ import io.ampora.dbguard.hikari.LeakReport;
 import io.ampora.dbguard.hikari.LeaseInfo;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import io.ampora.dbguard.hikari.PoolListener;
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.sql.Connection;
@@ -45,7 +46,7 @@ public final class LeaseTracker implements AutoCloseable {
     private final long scanMillis;
     private final long tickMillis;
     private final LeaseSlots active;
-    private final ReferenceQueue<GuardedConnection> unreachable = new ReferenceQueue<>();
+    private final ReferenceQueue<LayeredConnection> unreachable = new ReferenceQueue<>();
     private final AtomicLong heldTooLong = new AtomicLong();
     private final AtomicLong unclosed = new AtomicLong();
     private final Deque<LeakReport> reports = new ArrayDeque<>();
@@ -105,7 +106,7 @@ public final class LeaseTracker implements AutoCloseable {
      * @param proxy HikariCP's connection
      * @return the wrapper to hand to the application
      */
-    public GuardedConnection track(Connection proxy) {
+    public LayeredConnection track(Connection proxy) {
         Throwable site = null;
         boolean exact = exactClock;
         if (capture()) {
@@ -113,9 +114,9 @@ public final class LeaseTracker implements AutoCloseable {
             exact = true;
         }
         long at = exact ? System.nanoTime() : tick;
-        GuardedConnection wrapper = new GuardedConnection(proxy, this);
-        Lease lease = new Lease(wrapper, proxy, site, at, exact, unreachable);
-        wrapper.lease(lease);
+        LayeredConnection wrapper = LayeredConnection.of(proxy, null);
+        Lease lease = new Lease(wrapper, this, site, at, exact, unreachable);
+        wrapper.addHook(lease);
         active.add(lease);
         return wrapper;
     }
@@ -129,10 +130,20 @@ public final class LeaseTracker implements AutoCloseable {
         return captureAll || hot || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0;
     }
 
-    void released(Lease lease) {
-        if (!active.remove(lease)) {
-            return;
+    /** @param lease a lease whose owner closes its connection now, before HikariCP's proxy */
+    void closing(Lease lease) {
+        if (active.removeOwned(lease)) {
+            ended(lease);
         }
+    }
+
+    void released(Lease lease) {
+        if (active.remove(lease)) {
+            ended(lease);
+        }
+    }
+
+    private void ended(Lease lease) {
         // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
         lease.markReleased();
         PoolMetrics m = metrics;
@@ -152,7 +163,7 @@ public final class LeaseTracker implements AutoCloseable {
         snapshot.sort(Comparator.comparingLong(l -> l.borrowNanos));
         List<LeaseInfo> result = new ArrayList<>(snapshot.size());
         for (Lease l : snapshot) {
-            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName, l.borrowedAt(),
+            result.add(new LeaseInfo(l.id(), l.backendPid(), l.threadName(), l.borrowedAt(),
                     Duration.ofNanos(l.ageNanos(now)), site(l)));
         }
         return result;
@@ -208,7 +219,7 @@ public final class LeaseTracker implements AutoCloseable {
         long nextScan = System.nanoTime() + scanMillis * 1_000_000;
         while (running) {
             try {
-                Reference<? extends GuardedConnection> ref = unreachable.remove(tickMillis);
+                Reference<? extends LayeredConnection> ref = unreachable.remove(tickMillis);
                 long now = System.nanoTime();
                 tick = now;
                 while (ref != null) {
@@ -341,7 +352,7 @@ public final class LeaseTracker implements AutoCloseable {
 
     private LeakReport report(Lease lease, LeakReport.Kind kind, long heldNanos, List<StackTraceElement> holder,
                               SessionActivity activity, boolean reclaimed) {
-        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName,
+        return new LeakReport(kind, pool, lease.id(), lease.backendPid(), lease.threadName(),
                 lease.borrowedAt(), Duration.ofNanos(heldNanos), site(lease), holder,
                 activity == null ? "" : activity.state(), activity == null ? "" : activity.query(), reclaimed);
     }

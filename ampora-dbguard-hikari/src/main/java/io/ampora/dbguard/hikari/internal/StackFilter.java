@@ -17,8 +17,11 @@ public final class StackFilter {
         "jdk.proxy", "com.sun.proxy.", "org.springframework.aop.", "org.springframework.cglib.",
         "org.springframework.jdbc.datasource.", "org.springframework.transaction.interceptor.",
         "net.bytebuddy.", "javassist.", "org.hibernate.engine.jdbc.connections.",
-        // the sibling decorators stacked over the pool (the Spring Boot starter's order: pool, timer, tenant binding)
-        "io.ampora.dbguard.micrometer.JdbcProxies", "io.ampora.dbguard.rls.TenantDataSource", "io.ampora.dbguard.rls.internal.",
+        // the JDBC layer and the sibling modules' DataSources and hooks on it (the Spring Boot starter's order:
+        // pool, timer, tenant binding)
+        "io.ampora.dbguard.internal.jdbc.", "io.ampora.dbguard.micrometer.TimedDataSource",
+        "io.ampora.dbguard.micrometer.StatementTimer", "io.ampora.dbguard.rls.TenantDataSource",
+        "io.ampora.dbguard.rls.internal.",
     };
 
     private StackFilter() {

@@ -2,6 +2,7 @@ package io.ampora.dbguard.hikari.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.lang.ref.ReferenceQueue;
@@ -22,7 +23,7 @@ class LeaseAgeTest {
         try (Connection proxy = db.dataSource().getConnection()) {
             long borrowedAt = System.nanoTime();
             long staleTick = borrowedAt - TimeUnit.SECONDS.toNanos(2);
-            Lease lease = new Lease(new GuardedConnection(proxy, null), proxy, null, staleTick, false, new ReferenceQueue<>());
+            Lease lease = new Lease(LayeredConnection.of(proxy, null), null, null, staleTick, false, new ReferenceQueue<>());
 
             long now = System.nanoTime();
             assertThat(lease.ageNanos(now)).isGreaterThanOrEqualTo(now - borrowedAt + TimeUnit.SECONDS.toNanos(2));
@@ -42,7 +43,7 @@ class LeaseAgeTest {
     void exactBorrowTimeIsUsedForBothAges(TestDatabase db) throws Exception {
         try (Connection proxy = db.dataSource().getConnection()) {
             long borrowedAt = System.nanoTime();
-            Lease lease = new Lease(new GuardedConnection(proxy, null), proxy, null, borrowedAt, true, new ReferenceQueue<>());
+            Lease lease = new Lease(LayeredConnection.of(proxy, null), null, null, borrowedAt, true, new ReferenceQueue<>());
             Thread.sleep(10);
             long now = System.nanoTime();
 

@@ -7,7 +7,9 @@ import java.util.Optional;
 final class Callers {
 
     private static final List<String> LIBRARIES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
-            "io.ampora.dbguard.rls.internal.", "org.postgresql.", "com.zaxxer.hikari.", "org.apache.commons.dbcp",
+            "io.ampora.dbguard.rls.internal.", "io.ampora.dbguard.internal.jdbc.", "io.ampora.dbguard.hikari.internal.",
+            "io.ampora.dbguard.hikari.GuardedPool", "io.ampora.dbguard.micrometer.StatementTimer",
+            "io.ampora.dbguard.micrometer.TimedDataSource", "org.postgresql.", "com.zaxxer.hikari.", "org.apache.commons.dbcp",
             "org.apache.tomcat.jdbc.", "com.mchange.", "org.springframework.", "org.hibernate.", "org.jooq.",
             "org.jdbi.", "org.apache.ibatis.", "org.mybatis.", "org.flywaydb.", "liquibase.", "net.ttddyy.");
 

@@ -1,51 +1,49 @@
 package io.ampora.dbguard.rls.internal;
 
+import io.ampora.dbguard.internal.jdbc.JdbcCall;
+import io.ampora.dbguard.internal.jdbc.JdbcHook;
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
+import io.ampora.dbguard.internal.jdbc.LayeredStatement;
 import io.ampora.dbguard.rls.AutocommitPolicy;
 import io.ampora.dbguard.rls.MissingTenantException;
 import io.ampora.dbguard.rls.Tenant;
 import io.ampora.dbguard.rls.TenantException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Optional;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 
 /**
- * One borrowed connection: remembers which tenant its open transaction is bound to and binds lazily,
- * right before the first statement of each transaction.
+ * The tenant binding of one borrowed connection, a hook on the JDBC layer: every statement execution (reached
+ * from the connection, a statement kept past its scope, metadata, a result set's statement, any
+ * {@code getConnection()}) either runs with the tenant in scope bound to its transaction or is refused. It
+ * remembers which tenant the open transaction is bound to and binds lazily, right before the first statement
+ * of each transaction.
  *
- * <p>Where the delegate is pgjdbc (also behind HikariCP), the driver's own transaction state tells
- * when a transaction ended, even through a {@code COMMIT} sent as SQL; otherwise commit, rollback,
- * {@code setAutoCommit} and close through this connection end it.
+ * <p>Where the delegate is pgjdbc (also behind HikariCP), the driver's own transaction state tells when a
+ * transaction ended, even through a {@code COMMIT} sent as SQL; otherwise commit, rollback,
+ * {@code setAutoCommit} and close through the layer end it.
  */
-final class GuardedConnection implements InvocationHandler {
+final class TenantTransactionBinder implements JdbcHook {
 
     private final TenantBinding binding;
-    private final Connection delegate;
-    private final BaseConnection pg;
-    private Connection proxy;
+    /** The connection the layer decorates (a pool's proxy or the driver's): the binding runs on it, unhooked. */
+    private Connection delegate;
+    private BaseConnection pg;
     /** The tenant the open transaction is bound to; null when no transaction is bound. */
     private String boundTenant;
 
-    GuardedConnection(TenantBinding binding, Connection delegate) {
+    TenantTransactionBinder(TenantBinding binding) {
         this.binding = binding;
-        this.delegate = delegate;
+    }
+
+    @Override
+    public void attached(LayeredConnection connection) {
+        this.delegate = connection.delegate();
         this.pg = pgjdbc(delegate);
-    }
-
-    void proxy(Connection value) {
-        this.proxy = value;
-    }
-
-    Connection proxy() {
-        return proxy;
     }
 
     private static BaseConnection pgjdbc(Connection connection) {
@@ -57,67 +55,21 @@ final class GuardedConnection implements InvocationHandler {
     }
 
     @Override
-    public Object invoke(Object self, Method method, Object[] args) throws Throwable {
-        String name = method.getName();
-        switch (name) {
-            case "equals":
-                return self == args[0];
-            case "hashCode":
-                return System.identityHashCode(self);
-            case "toString":
-                return "TenantDataSource connection over " + delegate;
-            case "unwrap":
-                if (((Class<?>) args[0]).isInstance(self)) {
-                    return self;
-                }
-                break;
-            case "isWrapperFor":
-                if (((Class<?>) args[0]).isInstance(self)) {
-                    return true;
-                }
-                break;
-            case "setSavepoint":
-                // Bind before the savepoint: a binding made after it would be undone by rolling back to it.
-                return runGuarded(() -> call(method, args));
-            default:
-                break;
-        }
-        Object result = call(method, args);
-        switch (name) {
-            case "createStatement", "prepareStatement", "prepareCall" -> {
-                return TenantBinding.guard(this, (Statement) result);
-            }
-            case "getMetaData" -> {
-                return GuardedReachable.metaData(this, (DatabaseMetaData) result);
-            }
-            case "commit", "rollback", "close", "setAutoCommit" -> {
-                if (!(name.equals("rollback") && args != null && args.length == 1)) {
-                    boundTenant = null;
-                }
-            }
-            default -> {
-            }
-        }
-        return result;
+    public void transactionEnded(LayeredConnection connection) {
+        boundTenant = null;
     }
 
-    private Object call(Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(delegate, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+    @Override
+    public void connectionClosed(LayeredConnection connection) {
+        boundTenant = null;
     }
 
     /**
-     * Runs one statement execution with the tenant bound: the guard, the binding and the autocommit policy.
-     *
-     * @param execution the delegate statement's execute call
-     * @return its result
-     * @param <T>       the result type
-     * @throws Throwable what it threw, or a {@link TenantException} before any SQL ran
+     * Runs one statement execution (or a savepoint: bound before it, since a binding made after it would be
+     * undone by rolling back to it) with the tenant bound: the guard, the binding and the autocommit policy.
      */
-    <T> T runGuarded(ThrowingCall<T> execution) throws Throwable {
+    @Override
+    public <T> T execute(LayeredStatement statement, String sql, JdbcCall<T> execution) throws SQLException {
         Optional<String> tenant = Tenant.current();
         if (tenant.isEmpty()) {
             if (Tenant.isSystem()) {
@@ -145,7 +97,7 @@ final class GuardedConnection implements InvocationHandler {
         return execution.call();
     }
 
-    private <T> T inOwnTransaction(String tenantId, ThrowingCall<T> execution) throws Throwable {
+    private <T> T inOwnTransaction(String tenantId, JdbcCall<T> execution) throws SQLException {
         delegate.setAutoCommit(false);
         boundTenant = null;
         try {
@@ -153,7 +105,7 @@ final class GuardedConnection implements InvocationHandler {
             T result = execution.call();
             delegate.commit();
             return result;
-        } catch (Throwable e) {
+        } catch (SQLException | RuntimeException | Error e) {
             try {
                 delegate.rollback();
             } catch (SQLException suppressed) {
@@ -186,11 +138,5 @@ final class GuardedConnection implements InvocationHandler {
                 boundTenant = tenantId;
             }
         }
-    }
-
-    /** A statement execution that may throw anything the driver throws. */
-    @FunctionalInterface
-    interface ThrowingCall<T> {
-        T call() throws Throwable;
     }
 }
