@@ -85,12 +85,17 @@ public final class CheckRunner {
 
     private final Settings config;
     private final Map<Target, CompletableFuture<ConnectionAttempt>> inFlight = new EnumMap<>(Target.class);
+    /** Per target: keeps the settings and the session's TLS state between reports while the server stays the same. */
+    private final Map<Target, ServerFactsReader> facts = new EnumMap<>(Target.class);
 
     /**
      * @param config the runner's configuration, validated by the guard's builder
      */
     public CheckRunner(Settings config) {
         this.config = config;
+        for (Target target : Target.values()) {
+            facts.put(target, new ServerFactsReader());
+        }
     }
 
     /**
@@ -183,7 +188,7 @@ public final class CheckRunner {
     private ConnectionAttempt attempt(Target target, ReportConnections dataSource) {
         long t0 = System.nanoTime();
         try (ReadOnlySession session = ReadOnlySession.open(dataSource, config.checkTimeout(), Runnable::run)) {
-            ServerFacts facts = ServerFactsReader.read(session.connection());
+            ServerFacts facts = this.facts.get(target).read(session.connection());
             return new ConnectionAttempt(target, Duration.ofNanos(System.nanoTime() - t0), Optional.of(facts),
                     Optional.empty(), false);
         } catch (SQLException e) {
