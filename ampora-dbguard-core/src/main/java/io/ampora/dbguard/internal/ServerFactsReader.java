@@ -23,7 +23,12 @@ import java.util.Optional;
  * the cost: 5-20 ms on a loaded server or a new session) and the session's TLS state are read at the first
  * report and again only when the server restarted, reloaded its configuration, changed recovery state, the
  * role or database differ, or {@link #MAX_AGE} passed. A monitor's report every 10 s thus costs one cheap
- * statement for the facts instead of three, and no {@code pg_stat_ssl} read.
+ * statement for the facts instead of three, and no {@code pg_stat_ssl} read. A report of per-instance checks
+ * only (a fleet member that is not the runner) reads even less while the kept facts are current: one
+ * statement of functions and settings without any catalog table ({@code server-stamp}), since in a new
+ * backend every catalog read pays cold caches (~5 ms for {@code server-facts} on a loaded server, against
+ * ~0.1 ms in a pooled session); role memberships, BYPASSRLS and extensions are then the ones kept from the
+ * last full read (at most {@link #MAX_AGE} old, or up to the last report with a database-wide check).
  *
  * <p>{@code pg_conf_load_time()} is per backend: a session alive during a reload answers when it itself
  * re-read the files (at its next command), a newer session the postmaster's time. Kept facts are therefore
@@ -41,9 +46,38 @@ final class ServerFactsReader {
     }
 
     private volatile Kept kept;
+    /** The last full facts row: role attributes, memberships and extensions for a light read. */
+    private volatile Row lastRow;
 
     ServerFacts read(Connection connection) throws SQLException {
+        return read(connection, false);
+    }
+
+    /**
+     * @param instanceOnly whether the report runs only {@link io.ampora.dbguard.check.CheckScope#INSTANCE}
+     *                     checks: then, while the kept facts are current, one lighter statement without any
+     *                     catalog table (version, database, user, superuser, recovery, start and load times)
+     *                     is enough, and role memberships, BYPASSRLS and extensions are the kept ones
+     */
+    ServerFacts read(Connection connection, boolean instanceOnly) throws SQLException {
         try (Statement st = connection.createStatement()) {
+            Kept current = kept;
+            Row last = lastRow;
+            if (instanceOnly && current != null && last != null) {
+                try (ResultSet rs = st.executeQuery(Sql.load(ServerFactsReader.class, "server-stamp"))) {
+                    if (rs.next()) {
+                        Row light = new Row(rs.getInt("version_num"), rs.getString("version"), rs.getString("database_name"),
+                                rs.getString("current_user_name"), rs.getString("session_user_name"),
+                                rs.getBoolean("is_superuser"), last.bypassRls, last.readAllStats, last.monitor,
+                                rs.getBoolean("in_recovery"), rs.getObject("started_at", OffsetDateTime.class),
+                                rs.getObject("conf_loaded_at", OffsetDateTime.class), last.extensions);
+                        if (!stale(current, light, System.nanoTime()) && light.superuser == last.superuser
+                                && light.sessionUser.equals(last.sessionUser)) {
+                            return facts(light, current);
+                        }
+                    }
+                }
+            }
             Row row;
             try (ResultSet rs = st.executeQuery(Sql.load(ServerFactsReader.class, "server-facts"))) {
                 if (!rs.next()) {
@@ -51,11 +85,10 @@ final class ServerFactsReader {
                 }
                 row = Row.of(rs);
             }
+            lastRow = row;
             Kept k = kept;
             long now = System.nanoTime();
-            if (k == null || !k.startedAt().isEqual(row.startedAt) || row.confLoadedAt.isAfter(k.confLoadedAt())
-                    || k.inRecovery() != row.inRecovery || !k.database().equals(row.database) || !k.user().equals(row.user)
-                    || now - k.readAt() > MAX_AGE.toNanos()) {
+            if (stale(k, row, now)) {
                 Map<String, String> settings = new HashMap<>();
                 try (ResultSet rs = st.executeQuery(Sql.load(ServerFactsReader.class, "server-settings"))) {
                     while (rs.next()) {
@@ -74,9 +107,19 @@ final class ServerFactsReader {
                 k = new Kept(Map.copyOf(settings), tls, row.startedAt, loaded, row.inRecovery, row.database, row.user, now);
                 kept = k;
             }
-            return new ServerFacts(row.versionNum, row.version, row.database, row.user, row.sessionUser, row.superuser,
-                    row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, k.settings(), row.extensions, k.tls());
+            return facts(row, k);
         }
+    }
+
+    private static boolean stale(Kept k, Row row, long now) {
+        return k == null || !k.startedAt().isEqual(row.startedAt) || row.confLoadedAt.isAfter(k.confLoadedAt())
+                || k.inRecovery() != row.inRecovery || !k.database().equals(row.database) || !k.user().equals(row.user)
+                || now - k.readAt() > MAX_AGE.toNanos();
+    }
+
+    private static ServerFacts facts(Row row, Kept k) {
+        return new ServerFacts(row.versionNum, row.version, row.database, row.user, row.sessionUser, row.superuser,
+                row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, k.settings(), row.extensions, k.tls());
     }
 
     /** The per-report row. */
