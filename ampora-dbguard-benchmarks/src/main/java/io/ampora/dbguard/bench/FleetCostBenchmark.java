@@ -31,7 +31,12 @@ import javax.sql.DataSource;
  * 10,000-table schema of {@link CatalogScaleBenchmark}, for fleets of several sizes. Database time is the
  * sum of pg_stat_statements' {@code total_exec_time} of every statement run in the benchmark's database
  * during a window (the guard's checks, its server-facts reads, the fleet's lock, heartbeat and NOTIFY
- * statements; the measuring statements are left out).
+ * statements; the measuring statements are left out), after every monitor's first run. The total is split into the guard's machinery (server
+ * facts, session setup, the fleet channel: it grows with the fleet) and the checks' own statements (with
+ * coordination, the same for any fleet size); since the checks' part varies +-50 % between windows on a loaded
+ * machine, "vs 1 (same W)" also shows the ratio with the checks' part held at the 1-monitor window's figure,
+ * and "blocks/min" the shared buffers the statements touched (hit + read), a measure of work that CPU
+ * contention does not inflate.
  *
  * <p>Intervals: the defaults (10 s per-instance and cheap checks, 30 s normal ones) except the expensive
  * catalog checks, every 60 s instead of 15 min so that each window holds their runs. A size suffixed
@@ -71,24 +76,51 @@ public final class FleetCostBenchmark {
             OUT.printf(Locale.ROOT, "PostgreSQL %s: built %s in %.0f s; load average %s%n", major,
                     CatalogScaleBenchmark.census(db), (System.nanoTime() - start) / 1e9, loadAverage());
             Double baseline = null;
-            OUT.printf(Locale.ROOT, "%-10s %12s %14s %10s %8s  %s%n", "monitors", "db ms/min", "statements/min",
-                    "vs 1", "window", "load average after");
+            double[] base = null;
+            Double baseBlocks = null;
+            OUT.printf(Locale.ROOT, "%-10s %12s %14s %10s %14s %12s %14s %12s %10s %8s  %s%n", "monitors", "db ms/min",
+                    "statements/min", "vs 1", "machinery/min", "checks/min", "vs 1 (same W)", "blocks/min", "vs 1",
+                    "window", "load average after");
             for (String size : sizes) {
                 boolean coordinated = !size.endsWith("x");
                 int n = Integer.parseInt(coordinated ? size : size.substring(0, size.length() - 1));
                 double perMinute = measure(db, n, coordinated, window);
                 if (baseline == null && n == 1) {
                     baseline = perMinute;
+                    base = new double[] {lastMachineryPerMinute, lastChecksPerMinute};
+                    baseBlocks = lastBlocksPerMinute;
                 }
-                OUT.printf(Locale.ROOT, "%-10s %12.0f %14.0f %10s %7ds  %s%n", n + (coordinated ? " fleet" : " alone"),
-                        perMinute, lastStatementsPerMinute, baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx",
-                                perMinute / baseline), window.toSeconds(), loadAverage());
+                // the database-wide checks' work W varies +-50 % between windows on a loaded machine; holding it
+                // at the 1-monitor window's figure shows what the fleet size itself adds
+                String sameW = base == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                        (base[1] + lastMachineryPerMinute) / (base[1] + base[0]));
+                OUT.printf(Locale.ROOT, "%-10s %12.0f %14.0f %10s %14.0f %12.0f %14s %12.0f %10s %7ds  %s%n",
+                        n + (coordinated ? " fleet" : " alone"), perMinute, lastStatementsPerMinute,
+                        baseline == null ? "-" : String.format(Locale.ROOT, "%.2fx", perMinute / baseline),
+                        lastMachineryPerMinute, lastChecksPerMinute, sameW, lastBlocksPerMinute,
+                        baseBlocks == null ? "-" : String.format(Locale.ROOT, "%.2fx", lastBlocksPerMinute / baseBlocks),
+                        window.toSeconds(), loadAverage());
             }
         }
         System.exit(0);
     }
 
     private static double lastStatementsPerMinute;
+    private static double lastMachineryPerMinute;
+    private static double lastChecksPerMinute;
+    /** Shared buffers touched (hit + read) per minute: the work done, insensitive to CPU contention. */
+    private static double lastBlocksPerMinute;
+    /**
+     * The guard's machinery, as opposed to the checks' own statements: server facts (and settings / TLS
+     * state when re-read), session setup (BEGIN, SET TRANSACTION READ ONLY, set_config, ROLLBACK), the fleet
+     * channel (advisory lock tries, heartbeats, NOTIFY, LISTEN, session settings). This part grows with the
+     * number of instances; the checks' part should not, with coordination.
+     */
+    private static final String MACHINERY = "(s.query ~* '^\\s*(BEGIN|ROLLBACK|COMMIT|SET |RESET|LISTEN|UNLISTEN|SELECT \\$1\\s*$)'"
+            + " OR strpos(s.query, 'pg_postmaster_start_time') > 0 OR strpos(s.query, 'reset_val') > 0"
+            + " OR strpos(s.query, 'pg_stat_ssl') > 0 OR strpos(s.query, 'set_config') > 0"
+            + " OR strpos(s.query, 'pg_try_advisory_lock') > 0 OR strpos(s.query, 'pg_notify') > 0"
+            + " OR strpos(s.query, 'pg_advisory_unlock_all') > 0 OR strpos(s.query, 'pg_backend_pid') > 0)";
     /** Give each monitor a warm HikariCP pool of 4 (an application's pool) instead of new sessions per report. */
     private static boolean pooled;
 
@@ -121,7 +153,14 @@ public final class FleetCostBenchmark {
                 }
                 monitors.add(guard.monitor(config.build()));
             }
-            Thread.sleep(20_000); // every monitor's first run, the fleet's first election
+            // every monitor's first run (all checks at once, slow on a loaded machine: it must not spill into
+            // the window), the fleet's first election
+            long warmUntil = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+            Thread.sleep(20_000);
+            while (monitors.stream().anyMatch(m -> m.runs() < 1) && System.nanoTime() < warmUntil) {
+                Thread.sleep(500);
+            }
+            Thread.sleep(2_000);
             db.execute("SELECT pg_stat_statements_reset()");
             long t0 = System.nanoTime();
             Thread.sleep(window.toMillis());
@@ -133,7 +172,7 @@ public final class FleetCostBenchmark {
                          + " regexp_replace(left(regexp_replace(s.query, '--[^\\n]*', '', 'g'), 400), '\\s+', ' ', 'g')"
                          + " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
                          + " WHERE d.datname = current_database() AND strpos(s.query, 'pg_stat_statements') = 0"
-                         + " ORDER BY s.total_exec_time DESC LIMIT 8")) {
+                         + " ORDER BY s.total_exec_time DESC LIMIT 10")) {
                 OUT.printf(Locale.ROOT, "  %d monitors: results from a fallback at the end: %d; top statements:%n", n, fallbacks);
                 while (top.next()) {
                     String q = top.getString(3).trim();
@@ -142,11 +181,19 @@ public final class FleetCostBenchmark {
                 }
             }
             try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT coalesce(sum(s.total_exec_time), 0), coalesce(sum(s.calls), 0)"
+                 ResultSet rs = st.executeQuery("SELECT coalesce(sum(s.total_exec_time), 0), coalesce(sum(s.calls), 0),"
+                         + " coalesce(sum(s.total_exec_time) FILTER (WHERE " + MACHINERY + "), 0),"
+                         + " coalesce(sum(s.calls) FILTER (WHERE " + MACHINERY + "), 0),"
+                         + " coalesce(sum(s.shared_blks_hit + s.shared_blks_read), 0)"
                          + " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
                          + " WHERE d.datname = current_database() AND strpos(s.query, 'pg_stat_statements') = 0")) {
                 rs.next();
                 lastStatementsPerMinute = rs.getLong(2) / minutes;
+                lastMachineryPerMinute = rs.getDouble(3) / minutes;
+                lastChecksPerMinute = (rs.getDouble(1) - rs.getDouble(3)) / minutes;
+                lastBlocksPerMinute = rs.getDouble(5) / minutes;
+                OUT.printf(Locale.ROOT, "  %d monitors: machinery %.0f statements/min, %.0f ms/min%n", n,
+                        rs.getLong(4) / minutes, lastMachineryPerMinute);
                 return rs.getDouble(1) / minutes;
             }
         } finally {

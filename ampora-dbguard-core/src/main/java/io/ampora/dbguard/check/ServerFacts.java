@@ -4,7 +4,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a report knows about the server before any check runs, read once per report and per target.
+ * What a report knows about the server before any check runs, per report and per target.
+ *
+ * <p>Read per report: version, database, role and its privileges, recovery state and extensions (one small
+ * query). Read once and kept while the server stays the same: {@link #settings()} and
+ * {@link #sessionTls()}, read again after a restart ({@code pg_postmaster_start_time()} changed), a
+ * configuration reload ({@code pg_conf_load_time()} newer), a promotion or demotion, a change of role or
+ * database, and at least every 5 minutes (settings given with {@code ALTER ROLE/DATABASE ... SET} reach
+ * new sessions without a reload).
  *
  * <p>Checks decide by feature, not by guessing: {@link #versionNum()} for catalog differences,
  * {@link #extensions()} for installed extension versions (pg_stat_statements' columns follow its
@@ -24,6 +31,7 @@ import java.util.Optional;
  * @param inRecovery      whether the server is a standby ({@code pg_is_in_recovery()})
  * @param settings        every {@code pg_settings} entry visible to the role: name to raw value
  * @param extensions      installed extensions in this database: name to version
+ * @param sessionTls      whether the session that read the facts uses TLS; empty when not read
  */
 public record ServerFacts(
         int versionNum,
@@ -37,12 +45,37 @@ public record ServerFacts(
         boolean monitor,
         boolean inRecovery,
         Map<String, String> settings,
-        Map<String, String> extensions) {
+        Map<String, String> extensions,
+        Optional<SessionTls> sessionTls) {
 
     /** Freezes the maps. */
     public ServerFacts {
         settings = Map.copyOf(settings);
         extensions = Map.copyOf(extensions);
+        sessionTls = sessionTls == null ? Optional.empty() : sessionTls;
+    }
+
+    /**
+     * Facts without the session's TLS state (the form before {@link #sessionTls()} existed).
+     *
+     * @param versionNum      {@code server_version_num}
+     * @param version         {@code server_version}
+     * @param database        the current database
+     * @param currentUser     {@code current_user}
+     * @param sessionUser     {@code session_user}
+     * @param superuser       whether the current role is a superuser
+     * @param bypassRls       whether the current role has BYPASSRLS
+     * @param canReadAllStats whether the role sees other sessions' queries and states
+     * @param monitor         whether the role is a member of {@code pg_monitor}
+     * @param inRecovery      whether the server is a standby
+     * @param settings        {@code pg_settings}: name to raw value
+     * @param extensions      installed extensions: name to version
+     */
+    public ServerFacts(int versionNum, String version, String database, String currentUser, String sessionUser,
+                       boolean superuser, boolean bypassRls, boolean canReadAllStats, boolean monitor,
+                       boolean inRecovery, Map<String, String> settings, Map<String, String> extensions) {
+        this(versionNum, version, database, currentUser, sessionUser, superuser, bypassRls, canReadAllStats, monitor,
+                inRecovery, settings, extensions, Optional.empty());
     }
 
     /** @return the major version, e.g. 17 */

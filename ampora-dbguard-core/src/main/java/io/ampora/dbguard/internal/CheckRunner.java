@@ -1,6 +1,7 @@
 package io.ampora.dbguard.internal;
 
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionAttempt;
 import io.ampora.dbguard.check.DatabaseCheck;
@@ -85,12 +86,17 @@ public final class CheckRunner {
 
     private final Settings config;
     private final Map<Target, CompletableFuture<ConnectionAttempt>> inFlight = new EnumMap<>(Target.class);
+    /** Per target: keeps the settings and the session's TLS state between reports while the server stays the same. */
+    private final Map<Target, ServerFactsReader> facts = new EnumMap<>(Target.class);
 
     /**
      * @param config the runner's configuration, validated by the guard's builder
      */
     public CheckRunner(Settings config) {
         this.config = config;
+        for (Target target : Target.values()) {
+            facts.put(target, new ServerFactsReader());
+        }
     }
 
     /**
@@ -110,7 +116,8 @@ public final class CheckRunner {
             connections.put(Target.REPLICA, ReportConnections.of(config.replica(), config.maxConcurrency()));
         }
         try {
-            Map<Target, ConnectionAttempt> attempts = connect(executor, deadline, connections);
+            boolean instanceOnly = checks.stream().allMatch(c -> c.scope() == CheckScope.INSTANCE);
+            Map<Target, ConnectionAttempt> attempts = connect(executor, deadline, connections, instanceOnly);
             Semaphore sessions = new Semaphore(config.maxConcurrency());
             List<CompletableFuture<CheckResult>> futures = new ArrayList<>();
             for (DatabaseCheck check : checks) {
@@ -131,11 +138,11 @@ public final class CheckRunner {
     }
 
     private Map<Target, ConnectionAttempt> connect(ExecutorService executor, long deadline,
-                                                   Map<Target, ReportConnections> connections) {
+                                                   Map<Target, ReportConnections> connections, boolean instanceOnly) {
         Map<Target, CompletableFuture<ConnectionAttempt>> pending = new EnumMap<>(Target.class);
-        pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, connections.get(Target.PRIMARY), executor));
+        pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, connections.get(Target.PRIMARY), executor, instanceOnly));
         if (config.replica() != null) {
-            pending.put(Target.REPLICA, startAttempt(Target.REPLICA, connections.get(Target.REPLICA), executor));
+            pending.put(Target.REPLICA, startAttempt(Target.REPLICA, connections.get(Target.REPLICA), executor, instanceOnly));
         }
         long connectBy = Math.min(deadline, System.nanoTime() + config.connectTimeout().toNanos());
         Map<Target, ConnectionAttempt> attempts = new EnumMap<>(Target.class);
@@ -167,23 +174,23 @@ public final class CheckRunner {
      * would strand one more thread each time.
      */
     private CompletableFuture<ConnectionAttempt> startAttempt(Target target, ReportConnections dataSource,
-                                                              ExecutorService executor) {
+                                                              ExecutorService executor, boolean instanceOnly) {
         synchronized (inFlight) {
             CompletableFuture<ConnectionAttempt> previous = inFlight.get(target);
             if (previous != null && !previous.isDone()) {
                 LOG.debug("A connection attempt to the {} from an earlier report still hangs; waiting on it", target);
                 return previous;
             }
-            CompletableFuture<ConnectionAttempt> attempt = CompletableFuture.supplyAsync(() -> attempt(target, dataSource), executor);
+            CompletableFuture<ConnectionAttempt> attempt = CompletableFuture.supplyAsync(() -> attempt(target, dataSource, instanceOnly), executor);
             inFlight.put(target, attempt);
             return attempt;
         }
     }
 
-    private ConnectionAttempt attempt(Target target, ReportConnections dataSource) {
+    private ConnectionAttempt attempt(Target target, ReportConnections dataSource, boolean instanceOnly) {
         long t0 = System.nanoTime();
         try (ReadOnlySession session = ReadOnlySession.open(dataSource, config.checkTimeout(), Runnable::run)) {
-            ServerFacts facts = ServerFactsReader.read(session.connection());
+            ServerFacts facts = this.facts.get(target).read(session.connection(), instanceOnly);
             return new ConnectionAttempt(target, Duration.ofNanos(System.nanoTime() - t0), Optional.of(facts),
                     Optional.empty(), false);
         } catch (SQLException e) {

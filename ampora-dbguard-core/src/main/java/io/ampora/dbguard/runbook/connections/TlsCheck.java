@@ -9,6 +9,8 @@ import io.ampora.dbguard.check.ConnectionInfo;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.SessionTls;
 import io.ampora.dbguard.check.Sql;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -22,7 +24,9 @@ import java.util.Set;
  * non-validating {@code sslfactory}: traffic may be encrypted, but anyone in the middle can present a
  * certificate. WARN, and FAIL when the guard runs for production. Also reports whether this session
  * really uses TLS ({@code pg_stat_ssl}). A loopback connection with the default settings passes: there
- * is no network to protect.
+ * is no network to protect. The session's TLS state is the one the runner read with the server facts
+ * (once, and again after a restart or a configuration reload: a certificate change needs one of them), so a
+ * monitor re-running this check every interval costs the database nothing.
  */
 public final class TlsCheck implements DatabaseCheck {
 
@@ -55,7 +59,7 @@ public final class TlsCheck implements DatabaseCheck {
     }
 
     /**
-     * {@link CheckCost#CHEAP}: a few rows from statistics views.
+     * {@link CheckCost#CHEAP}: no statement of its own (the session's TLS state comes with the server facts).
      *
      * @return {@link CheckCost#CHEAP}
      */
@@ -128,7 +132,17 @@ public final class TlsCheck implements DatabaseCheck {
                 .build();
     }
 
+    /**
+     * The TLS state the runner read with the server facts (at the first report, after a restart or a
+     * configuration reload): every session of the guard comes from the same DataSource, so this check needs
+     * no session of its own. Without it (facts made elsewhere), this check's own session is asked.
+     */
     private Session session(CheckContext context) throws Exception {
+        Optional<SessionTls> read = context.connectionAttempt(target()).facts().flatMap(ServerFacts::sessionTls);
+        if (read.isPresent()) {
+            SessionTls tls = read.get();
+            return new Session(tls.ssl(), tls.version(), tls.cipher(), tls.loopback());
+        }
         try (Statement st = context.connection().createStatement();
              ResultSet rs = st.executeQuery(Sql.load(TlsCheck.class, id()))) {
             if (!rs.next()) {
