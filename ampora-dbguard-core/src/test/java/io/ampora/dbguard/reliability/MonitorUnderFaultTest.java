@@ -92,12 +92,16 @@ class MonitorUnderFaultTest {
             assertThat(connectivity(monitor).status()).isEqualTo(CheckStatus.PASS);
 
             List<String> after = awaitThreadsBackTo(baseline);
-            int jvmAfter = jvmThreadsButProxy();
+            // a monitor run may be starting a check thread or a driver connect right now: wait for the count
+            int[] jvmNow = {jvmThreadsButProxy()};
+            Await.holds(Duration.ofSeconds(10), () -> (jvmNow[0] = jvmThreadsButProxy()) <= jvmBaseline + 1);
+            int jvmAfter = jvmNow[0];
             System.out.printf("monitor under blackhole: DOWN after %d ms, UP %d ms after pass(); guard/driver threads"
                     + " baseline %d, during %d, after %s; JVM threads (proxy's left out) baseline %d, during %d, after %d%n",
                     down, up, baseline, during, after, jvmBaseline, jvmDuring, jvmAfter);
             assertThat(after).as("guard and driver threads left after the blackhole").hasSizeLessThanOrEqualTo(baseline);
-            assertThat(jvmAfter).as("JVM threads after the blackhole (tolerance: one transient connect)")
+            assertThat(jvmAfter).as("JVM threads after the blackhole (tolerance: one transient connect): %s",
+                            jvmThreadNames())
                     .isLessThanOrEqualTo(jvmBaseline + 1);
         }
     }
@@ -160,6 +164,15 @@ class MonitorUnderFaultTest {
                 .filter(Thread::isAlive)
                 .filter(t -> !t.getName().startsWith(FaultProxy.THREAD_PREFIX) && !t.getName().startsWith("process reaper"))
                 .count();
+    }
+
+    private static List<String> jvmThreadNames() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> !n.startsWith(FaultProxy.THREAD_PREFIX) && !n.startsWith("process reaper"))
+                .sorted()
+                .toList();
     }
 
     private static int leastJvmThreads() throws InterruptedException {
