@@ -15,9 +15,6 @@ import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.testing.EmbeddedServer;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -96,14 +93,14 @@ class ServerFactsKeptBetweenReportsTest {
                 assertThat(tlsEvidence(again)).isEqualTo(tlsEvidence(first));
             }
             assertThat(tlsEvidence(first)).contains("sessionUsesTls=false", "loopback=true");
-            assertThat(calls(db, FACTS)).as("the small facts statement runs on every report").isEqualTo(5);
-            assertThat(calls(db, SETTINGS)).as("pg_settings read once for 5 reports").isEqualTo(1);
-            assertThat(calls(db, SESSION_TLS)).as("the session's TLS state read once for 5 reports").isEqualTo(1);
-            assertThat(calls(db, FULL_FACTS)).as("per-instance reports after the first: the light statement").isEqualTo(1);
+            assertThat(db.statementCalls(FACTS)).as("the small facts statement runs on every report").isEqualTo(5);
+            assertThat(db.statementCalls(SETTINGS)).as("pg_settings read once for 5 reports").isEqualTo(1);
+            assertThat(db.statementCalls(SESSION_TLS)).as("the session's TLS state read once for 5 reports").isEqualTo(1);
+            assertThat(db.statementCalls(FULL_FACTS)).as("per-instance reports after the first: the light statement").isEqualTo(1);
             // a report with a database-wide check reads the role and extensions again (not the settings)
             assertThat(guard.report().checks()).hasSize(4);
-            assertThat(calls(db, FULL_FACTS)).isEqualTo(2);
-            assertThat(calls(db, SETTINGS)).isEqualTo(1);
+            assertThat(db.statementCalls(FULL_FACTS)).isEqualTo(2);
+            assertThat(db.statementCalls(SETTINGS)).isEqualTo(1);
             String before = summaryOf(first, "shows-log-min-duration");
 
             // a configuration reload (how a new certificate or a changed setting arrives): read again, once
@@ -121,8 +118,8 @@ class ServerFactsKeptBetweenReportsTest {
                     .isEqualTo("12345");
             guard.report(INSTANCE_ONLY);
             guard.report(INSTANCE_ONLY);
-            assertThat(calls(db, SETTINGS)).as("one re-read after the reload, then kept again").isEqualTo(1);
-            assertThat(calls(db, SESSION_TLS)).as("the TLS state read again with the settings").isEqualTo(1);
+            assertThat(db.statementCalls(SETTINGS)).as("one re-read after the reload, then kept again").isEqualTo(1);
+            assertThat(db.statementCalls(SESSION_TLS)).as("the TLS state read again with the settings").isEqualTo(1);
 
             // a restart: read again at the first report after it, then kept
             server.pause();
@@ -133,11 +130,11 @@ class ServerFactsKeptBetweenReportsTest {
                 assertThat(after.checks()).extracting(CheckResult::status)
                         .containsExactly(CheckStatus.PASS, CheckStatus.PASS, CheckStatus.PASS);
             }
-            assertThat(calls(db, LIGHT_FACTS)).as("each report's light statement; the first saw the new start time")
+            assertThat(db.statementCalls(LIGHT_FACTS)).as("each report's light statement; the first saw the new start time")
                     .isEqualTo(3);
-            assertThat(calls(db, FULL_FACTS)).as("one full facts read after the restart").isEqualTo(1);
-            assertThat(calls(db, SETTINGS)).as("one read after the restart").isEqualTo(1);
-            assertThat(calls(db, SESSION_TLS)).as("one TLS read after the restart").isEqualTo(1);
+            assertThat(db.statementCalls(FULL_FACTS)).as("one full facts read after the restart").isEqualTo(1);
+            assertThat(db.statementCalls(SETTINGS)).as("one read after the restart").isEqualTo(1);
+            assertThat(db.statementCalls(SESSION_TLS)).as("one TLS read after the restart").isEqualTo(1);
         } finally {
             db.execute("ALTER SYSTEM RESET log_min_duration_statement");
             db.execute("SELECT pg_reload_conf()");
@@ -155,19 +152,6 @@ class ServerFactsKeptBetweenReportsTest {
 
     private static void reset(TestDatabase db) throws SQLException {
         db.execute("SELECT pg_stat_statements_reset()");
-    }
-
-    private static long calls(TestDatabase db, String fragment) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s"
-                     + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()"
-                     + " AND strpos(s.query, ?) > 0 AND strpos(s.query, 'pg_stat_statements') = 0")) {
-            ps.setString(1, fragment);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 
 }

@@ -117,7 +117,7 @@ class FleetCoordinationTest {
         double elapsed = (System.nanoTime() - t0) / (double) INTERVAL.toNanos();
         Map<String, Long> calls = new LinkedHashMap<>();
         for (String id : STATEMENT.keySet()) {
-            calls.put(id, calls(db, STATEMENT.get(id)));
+            calls.put(id, db.statementCalls(STATEMENT.get(id)));
         }
         System.out.printf("20 monitors, %.1f intervals of %s: statement calls %s; runs seen per check %s%n", elapsed,
                 INTERVAL, calls, seen.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())));
@@ -280,19 +280,6 @@ class FleetCoordinationTest {
              PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                      + " AND granted AND pid = ?")) {
             ps.setInt(1, pid);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
-
-    private static long calls(TestDatabase db, String fragment) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s"
-                     + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()"
-                     + " AND strpos(s.query, ?) > 0 AND strpos(s.query, 'pg_stat_statements') = 0")) {
-            ps.setString(1, fragment);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

@@ -1,6 +1,7 @@
 package io.ampora.dbguard.testing;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -96,6 +97,23 @@ public final class TestDatabase implements AutoCloseable {
         try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /**
+     * How often statements whose text contains {@code fragment} ran in this database, from pg_stat_statements
+     * (the extension must be loaded and created); its own reads are left out.
+     */
+    public long statementCalls(String fragment) throws SQLException {
+        try (Connection c = dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s"
+                     + " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()"
+                     + " AND strpos(s.query, ?) > 0 AND strpos(s.query, 'pg_stat_statements') = 0")) {
+            ps.setString(1, fragment);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
