@@ -4,6 +4,7 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.internal.SettingValues;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -249,11 +250,11 @@ public final class MonitorConfig {
         private static void validate(String name, Duration value) {
             if (value == null) {
                 throw new DbGuardConfigurationException("Monitor " + name + " is not set; give a duration of at least "
-                        + MIN_INTERVAL.toMillis() + " ms");
+                        + SettingValues.format(MIN_INTERVAL));
             }
             if (value.compareTo(MIN_INTERVAL) < 0) {
-                throw new DbGuardConfigurationException("Monitor " + name + " is " + value + "; it must be at least "
-                        + MIN_INTERVAL.toMillis() + " ms so that monitoring does not load the database");
+                throw new DbGuardConfigurationException("Monitor " + name + " is " + SettingValues.format(value) + "; it must be at least "
+                        + SettingValues.format(MIN_INTERVAL) + " so that monitoring does not load the database");
             }
         }
     }

@@ -130,7 +130,7 @@ class DbGuardMonitorTest {
     void configRejectsTooShortIntervalsAndUnknownChecks(TestDatabase db) {
         assertThatThrownBy(() -> MonitorConfig.builder().defaultInterval(Duration.ofMillis(10)).build())
                 .isInstanceOf(DbGuardConfigurationException.class)
-                .hasMessageContaining("defaultInterval").hasMessageContaining("at least 100 ms");
+                .hasMessageContaining("defaultInterval").hasMessageContaining("at least 100ms");
         assertThatThrownBy(() -> MonitorConfig.builder().interval("tls", null).build())
                 .hasMessageContaining("interval of 'tls' is not set");
         DbGuard guard = DbGuard.builder().dataSource(db.dataSource()).build();

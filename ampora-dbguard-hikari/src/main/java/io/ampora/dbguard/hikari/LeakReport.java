@@ -1,9 +1,9 @@
 package io.ampora.dbguard.hikari;
 
+import io.ampora.dbguard.internal.SettingValues;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A connection leak, or a suspected one, with the evidence to find the code that holds it.
@@ -131,14 +131,8 @@ public record LeakReport(Kind kind, String pool, long leaseId, int backendPid, S
         return s.toString();
     }
 
+    /** @return a duration as every message of the project shows it ({@link SettingValues#format}) */
     static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        if (ms < 60_000) {
-            return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
-        }
-        return (ms / 60_000) + "m" + (ms / 1000 % 60) + "s";
+        return SettingValues.format(d);
     }
 }

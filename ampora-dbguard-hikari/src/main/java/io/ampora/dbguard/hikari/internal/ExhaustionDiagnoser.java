@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.hikari.ExhaustionCause;
 import io.ampora.dbguard.hikari.PoolDiagnosis;
 import io.ampora.dbguard.internal.SecretMasker;
+import io.ampora.dbguard.internal.SettingValues;
 import io.ampora.dbguard.runbook.connections.ConnectionDiagnosis;
 import io.ampora.dbguard.runbook.connections.ConnectionFailure;
 import io.ampora.dbguard.runbook.connections.ConnectionFailureClassifier;
@@ -15,7 +16,6 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -192,7 +192,7 @@ public final class ExhaustionDiagnoser {
     /** The pool is below maximumPoolSize and still timed out: opening a connection takes longer than connectionTimeout. */
     private PoolDiagnosis cannotGrow(int total) {
         String waited = "HikariCP has " + total + " of maximumPoolSize " + hikari.getMaximumPoolSize()
-                + " connections open and could not open another within connectionTimeout " + hikari.getConnectionTimeout() + "ms";
+                + " connections open and could not open another within connectionTimeout " + millis(hikari.getConnectionTimeout());
         if (source.available()) {
             try {
                 source.limits();
@@ -277,7 +277,7 @@ public final class ExhaustionDiagnoser {
                 + hikari.getHikariPoolMXBean().getThreadsAwaitingConnection() + " threads wait for one of "
                 + hikari.getMaximumPoolSize() + ".",
                 List.of("maximumPoolSize " + hikari.getMaximumPoolSize() + ", connectionTimeout "
-                        + hikari.getConnectionTimeout() + "ms, oldest lease " + millis(oldest)), null);
+                        + millis(hikari.getConnectionTimeout()) + ", oldest lease " + millis(oldest)), null);
     }
 
     private String firstFrames(Lease l, int n) {
@@ -322,11 +322,11 @@ public final class ExhaustionDiagnoser {
     }
 
     static String millis(long ms) {
-        return ms < 1000 ? ms + "ms" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+        return SettingValues.format(Duration.ofMillis(ms));
     }
 
-    /** @return a duration as the messages show it */
+    /** @return a duration as every message of the project shows it ({@link SettingValues#format}) */
     static String format(Duration d) {
-        return millis(d.toMillis());
+        return SettingValues.format(d);
     }
 }
