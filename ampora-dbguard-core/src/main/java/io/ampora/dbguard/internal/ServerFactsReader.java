@@ -95,13 +95,7 @@ final class ServerFactsReader {
                         settings.put(rs.getString(1), rs.getString(2) == null ? "" : rs.getString(2));
                     }
                 }
-                Optional<SessionTls> tls = Optional.empty();
-                try (ResultSet rs = st.executeQuery(Sql.load(ServerFactsReader.class, "session-tls"))) {
-                    if (rs.next()) {
-                        tls = Optional.of(new SessionTls(rs.getBoolean("ssl"), rs.getString("tls_version"),
-                                rs.getString("cipher"), rs.getString("server_addr"), rs.getBoolean("loopback")));
-                    }
-                }
+                Optional<SessionTls> tls = SessionTlsQuery.read(st);
                 OffsetDateTime loaded = k != null && k.confLoadedAt().isAfter(row.confLoadedAt) && k.startedAt().isEqual(row.startedAt)
                         ? k.confLoadedAt() : row.confLoadedAt;
                 k = new Kept(Map.copyOf(settings), tls, row.startedAt, loaded, row.inRecovery, row.database, row.user, now);

@@ -11,8 +11,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.SessionTls;
-import io.ampora.dbguard.check.Sql;
-import java.sql.ResultSet;
+import io.ampora.dbguard.internal.SessionTlsQuery;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.Optional;
@@ -143,13 +142,10 @@ public final class TlsCheck implements DatabaseCheck {
             SessionTls tls = read.get();
             return new Session(tls.ssl(), tls.version(), tls.cipher(), tls.loopback());
         }
-        try (Statement st = context.connection().createStatement();
-             ResultSet rs = st.executeQuery(Sql.load(TlsCheck.class, id()))) {
-            if (!rs.next()) {
-                return new Session(false, null, null, true);
-            }
-            return new Session(rs.getBoolean("ssl"), rs.getString("tls_version"), rs.getString("cipher"),
-                    rs.getBoolean("loopback"));
+        try (Statement st = context.connection().createStatement()) {
+            return SessionTlsQuery.read(st)
+                    .map(tls -> new Session(tls.ssl(), tls.version(), tls.cipher(), tls.loopback()))
+                    .orElse(new Session(false, null, null, true));
         }
     }
 
