@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.EmbeddedServer;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
@@ -17,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,14 +105,6 @@ class ReadinessFlipsWhenDatabaseStopsTest {
     }
 
     private HttpResponse<String> awaitStatus(String url, int status, Duration within) throws Exception {
-        long until = System.nanoTime() + within.toNanos();
-        Predicate<HttpResponse<String>> wanted = r -> r.statusCode() == status;
-        HttpResponse<String> last = get(url);
-        while (!wanted.test(last) && System.nanoTime() < until) {
-            Thread.sleep(50);
-            last = get(url);
-        }
-        assertThat(last.statusCode()).as("%s within %s; last body: %s", url, within, last.body()).isEqualTo(status);
-        return last;
+        return Await.value(url + " answering " + status, within, () -> get(url), r -> r.statusCode() == status);
     }
 }

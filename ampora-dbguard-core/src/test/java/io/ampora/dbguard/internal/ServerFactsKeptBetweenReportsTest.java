@@ -12,6 +12,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Target;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.EmbeddedServer;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
@@ -107,12 +108,8 @@ class ServerFactsKeptBetweenReportsTest {
             reset(db);
             db.execute("ALTER SYSTEM SET log_min_duration_statement = 12345");
             db.execute("SELECT pg_reload_conf()");
-            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            Report seen = guard.report(INSTANCE_ONLY);
-            while (!summaryOf(seen, "shows-log-min-duration").equals("12345") && System.nanoTime() < until) {
-                Thread.sleep(50);
-                seen = guard.report(INSTANCE_ONLY);
-            }
+            Report seen = Await.value("the reloaded setting in a report", Duration.ofSeconds(20),
+                    () -> guard.report(INSTANCE_ONLY), r -> summaryOf(r, "shows-log-min-duration").equals("12345"));
             assertThat(before).isNotEqualTo("12345");
             assertThat(summaryOf(seen, "shows-log-min-duration")).as("the reloaded setting reaches the checks")
                     .isEqualTo("12345");

@@ -1,6 +1,9 @@
 package io.ampora.dbguard.testing;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +30,46 @@ public final class Await {
         boolean holds() throws Exception;
     }
 
+    /** An attempt that yields a value, such as running a check. */
+    @FunctionalInterface
+    public interface Attempt<T> {
+        /**
+         * @return this attempt's value
+         * @throws Exception when the attempt fails
+         */
+        T get() throws Exception;
+    }
+
     private Await() {
+    }
+
+    /**
+     * Repeats an attempt until its value is the awaited one, and returns that value: for a check that
+     * turns WARN once the state it watches is reached.
+     *
+     * @param what     what is awaited, for the failure message
+     * @param within   how long at most
+     * @param attempt  what to repeat
+     * @param done     whether a value is the awaited one
+     * @return the first awaited value
+     * @param <T>      the value type
+     * @throws AssertionError when no attempt gave it in time (showing the last value), or when an attempt throws
+     * @throws InterruptedException when interrupted
+     */
+    public static <T> T value(String what, Duration within, Attempt<T> attempt, Predicate<? super T> done)
+            throws InterruptedException {
+        List<T> last = new ArrayList<>(1);
+        boolean reached = holds(within, () -> {
+            T value = attempt.get();
+            last.clear();
+            last.add(value);
+            return done.test(value);
+        });
+        if (!reached) {
+            throw new AssertionError("Timed out after " + within.toMillis() + " ms waiting for " + what
+                    + "; last: " + (last.isEmpty() ? "none" : last.get(0)));
+        }
+        return last.get(0);
     }
 
     /**

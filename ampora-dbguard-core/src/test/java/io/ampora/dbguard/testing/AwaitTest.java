@@ -32,6 +32,15 @@ class AwaitTest {
         })).isInstanceOf(AssertionError.class).hasRootCauseInstanceOf(SQLException.class).hasMessageContaining("does not exist");
     }
 
+    @Test
+    void valueReturnsTheFirstAwaitedAttemptAndShowsTheLastOneOnTimeout() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        assertThat(Await.value("the fourth attempt", Duration.ofSeconds(10), attempts::incrementAndGet, n -> n >= 4))
+                .isEqualTo(4);
+        assertThatThrownBy(() -> Await.value("a WARN", Duration.ofMillis(50), () -> "PASS", "WARN"::equals))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("a WARN").hasMessageContaining("last: PASS");
+    }
+
     private static boolean catching(BooleanCall call) {
         try {
             return call.get();

@@ -6,6 +6,7 @@ import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.StreamingReplica;
@@ -180,42 +181,25 @@ class ReplicaLagCheckTest {
 
     private CheckResult awaitStatus(CheckStatus wanted, Map<String, String> settings, Duration timeout)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        CheckResult last;
-        do {
-            last = replicaLag(pair.standby().adminDataSource("postgres"), settings);
-            if (last.status() == wanted) {
-                return last;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("replica-lag did not become " + wanted + " within " + timeout + "; last: " + last);
+        return Await.value("replica-lag " + wanted, timeout,
+                () -> replicaLag(pair.standby().adminDataSource("postgres"), settings), r -> r.status() == wanted);
     }
 
     private void awaitPaused() throws InterruptedException {
         PostgresServer standby = pair.standby();
-        for (int i = 0; i < 100 && !"t".equals(StreamingReplica.queryOne(standby, "SELECT pg_is_wal_replay_paused()")); i++) {
-            Thread.sleep(50);
-        }
+        Await.until("WAL replay paused", Duration.ofSeconds(5),
+                () -> "t".equals(StreamingReplica.queryOne(standby, "SELECT pg_is_wal_replay_paused()")));
         if (standby.majorVersion() >= 14) {
-            for (int i = 0; i < 100 && !"paused".equals(StreamingReplica.queryOne(standby,
-                    "SELECT pg_get_wal_replay_pause_state()")); i++) {
-                Thread.sleep(50);
-            }
+            Await.until("the pause state 'paused'", Duration.ofSeconds(5),
+                    () -> "paused".equals(StreamingReplica.queryOne(standby, "SELECT pg_get_wal_replay_pause_state()")));
         }
     }
 
     /** Waits until the standby has received (not replayed) everything the primary wrote. */
     private void awaitReceived() throws InterruptedException {
         String target = StreamingReplica.queryOne(pair.primary(), "SELECT pg_current_wal_insert_lsn()::text");
-        for (int i = 0; i < 200; i++) {
-            if ("t".equals(StreamingReplica.queryOne(pair.standby(),
-                    "SELECT pg_last_wal_receive_lsn() >= '" + target + "'::pg_lsn"))) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the standby did not receive up to " + target);
+        Await.until("the standby to receive up to " + target, Duration.ofSeconds(10), () -> "t".equals(
+                StreamingReplica.queryOne(pair.standby(), "SELECT pg_last_wal_receive_lsn() >= '" + target + "'::pg_lsn")));
     }
 
     private static Finding finding(CheckResult result, String text) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.StreamingReplica;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -59,15 +60,9 @@ class ReplicaLagVersionsTest {
     }
 
     private static CheckResult awaitBehind(StreamingReplica pair) throws InterruptedException {
-        CheckResult last = null;
-        for (int i = 0; i < 100; i++) {
-            last = run(pair, Map.of("replica-lag.warnAfter", "300ms", "replica-lag.failAfter", "1h"));
-            if (last.findings().stream().anyMatch(f -> f.message().contains("behind the primary"))) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the paused replica never showed lag: " + last);
+        return Await.value("the paused replica to show lag", Duration.ofSeconds(10),
+                () -> run(pair, Map.of("replica-lag.warnAfter", "300ms", "replica-lag.failAfter", "1h")),
+                r -> r.findings().stream().anyMatch(f -> f.message().contains("behind the primary")));
     }
 
     private static CheckResult run(StreamingReplica pair, Map<String, String> settings) {

@@ -9,6 +9,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.ServerSpec;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.StreamingReplica;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -54,16 +55,11 @@ class ReplicationStandbysCheckTest {
     void reportsTheStandbyFallingBehindWhileItsReplayIsPaused() throws Exception {
         pair.standby().adminExecute("SELECT pg_wal_replay_pause()");
         try {
-            CheckResult result = null;
-            for (int i = 0; i < 50; i++) {
+            CheckResult result = Await.value("replication-standbys WARN", Duration.ofSeconds(10), () -> {
                 pair.primary().adminExecute("INSERT INTO rollout_state SELECT generate_series(1, 100)");
-                result = run(pair.primary().adminDataSource("postgres"),
+                return run(pair.primary().adminDataSource("postgres"),
                         Map.of("replication-standbys.warnAfter", "300ms", "replication-standbys.failAfter", "1h"));
-                if (result.status() == CheckStatus.WARN) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            }, r -> r.status() == CheckStatus.WARN);
 
             assertThat(result.status()).as(String.valueOf(result)).isEqualTo(CheckStatus.WARN);
             Finding finding = result.findings().get(0);
