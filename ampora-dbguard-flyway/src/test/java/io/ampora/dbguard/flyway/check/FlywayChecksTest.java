@@ -9,9 +9,11 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.flyway.SchemaSnapshot;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.util.List;
 import javax.sql.DataSource;
@@ -214,20 +216,15 @@ class FlywayChecksTest {
                 .locations("classpath:db/flyway/gated").load().migrate());
         migrator.start();
         try {
-            CheckResult r = null;
             DbGuard guard = DbGuard.builder().dataSource(db.dataSource())
                     .checks(FlywayGuard.custom().locations("classpath:db/flyway/gated").schemas("blocked").build().checks())
                     .set("migration-lock.failAfter", "1ms").build();
             // wait for the steady state: the history connection idle in its transaction and the migration blocked
             // on the gate (a report taken while Flyway is still on its way there may see the holder active alone)
-            for (int i = 0; i < 100; i++) {
-                r = guard.report().result("migration-lock").orElseThrow();
-                if (r.status() != CheckStatus.PASS && r.findings().size() == 1
-                        && r.findings().get(0).details().get("migrationPid") != null) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            CheckResult r = Await.value("the migration blocked on the gate", Duration.ofSeconds(10),
+                    () -> guard.report().result("migration-lock").orElseThrow(),
+                    x -> x.status() != CheckStatus.PASS && x.findings().size() == 1
+                            && x.findings().get(0).details().get("migrationPid") != null);
             // The key this module computes is the one Flyway really takes. Flyway holds it on its history
             // connection ("idle in transaction") and migrates on another: that is no stuck migrator, even
             // with failAfter at 1ms.
