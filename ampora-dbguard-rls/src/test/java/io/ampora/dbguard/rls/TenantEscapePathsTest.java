@@ -55,6 +55,19 @@ class TenantEscapePathsTest {
             st.executeUpdate("INSERT INTO escape_keys DEFAULT VALUES", Statement.RETURN_GENERATED_KEYS);
             return st.getGeneratedKeys().getStatement();
         }));
+        // an SQL array's own result set: pgjdbc builds it on a statement of the driver's connection
+        paths.put("array.getResultSet.getStatement", c -> system(() -> {
+            ResultSet rs = c.createStatement().executeQuery("SELECT ARRAY[1, 2]");
+            rs.next();
+            return rs.getArray(1).getResultSet().getStatement();
+        }));
+        paths.put("array.getResultSet.getStatement.getConnection", c -> system(() -> {
+            ResultSet rs = c.createStatement().executeQuery("SELECT ARRAY[1, 2]");
+            rs.next();
+            return rs.getArray(1).getResultSet().getStatement().getConnection().createStatement();
+        }));
+        paths.put("createArrayOf.getResultSet.getStatement",
+                c -> c.createArrayOf("int4", new Object[] {1, 2}).getResultSet().getStatement());
         paths.put("statement kept from a system scope, via its result set", c -> {
             Statement[] kept = new Statement[1];
             Tenant.runAsSystem("test: obtain a result set outside any tenant", () -> {

@@ -195,7 +195,7 @@ public final class LayeredConnection implements Connection {
 
     @Override
     public Array createArrayOf(String a0, Object[] a1) throws SQLException {
-        return delegate.createArrayOf(a0, a1);
+        return LayeredArray.wrap(delegate.createArrayOf(a0, a1), this);
     }
 
     @Override

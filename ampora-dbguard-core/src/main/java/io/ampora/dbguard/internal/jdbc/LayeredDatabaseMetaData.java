@@ -22,7 +22,7 @@ public final class LayeredDatabaseMetaData implements DatabaseMetaData {
     }
 
     private ResultSet wrap(ResultSet rs) {
-        return rs == null ? null : new LayeredResultSet(rs, null, this);
+        return rs == null ? null : new LayeredResultSet(rs, null, connection);
     }
 
     @Override

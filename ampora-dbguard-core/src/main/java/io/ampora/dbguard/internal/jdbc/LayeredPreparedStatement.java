@@ -82,7 +82,7 @@ public class LayeredPreparedStatement extends LayeredStatement implements Prepar
 
     @Override
     public void setArray(int a0, Array a1) throws SQLException {
-        prepared.setArray(a0, a1);
+        prepared.setArray(a0, LayeredArray.unwrap(a1));
     }
 
     @Override
@@ -252,27 +252,27 @@ public class LayeredPreparedStatement extends LayeredStatement implements Prepar
 
     @Override
     public void setObject(int a0, Object a1) throws SQLException {
-        prepared.setObject(a0, a1);
+        prepared.setObject(a0, LayeredArray.unwrapObject(a1));
     }
 
     @Override
     public void setObject(int a0, Object a1, int a2) throws SQLException {
-        prepared.setObject(a0, a1, a2);
+        prepared.setObject(a0, LayeredArray.unwrapObject(a1), a2);
     }
 
     @Override
     public void setObject(int a0, Object a1, int a2, int a3) throws SQLException {
-        prepared.setObject(a0, a1, a2, a3);
+        prepared.setObject(a0, LayeredArray.unwrapObject(a1), a2, a3);
     }
 
     @Override
     public void setObject(int a0, Object a1, SQLType a2) throws SQLException {
-        prepared.setObject(a0, a1, a2);
+        prepared.setObject(a0, LayeredArray.unwrapObject(a1), a2);
     }
 
     @Override
     public void setObject(int a0, Object a1, SQLType a2, int a3) throws SQLException {
-        prepared.setObject(a0, a1, a2, a3);
+        prepared.setObject(a0, LayeredArray.unwrapObject(a1), a2, a3);
     }
 
     @Override

@@ -44,7 +44,7 @@ public class LayeredStatement implements Statement {
             return null;
         }
         if (rs != lastResult) {
-            lastWrapper = new LayeredResultSet(rs, this, null);
+            lastWrapper = new LayeredResultSet(rs, this, connection);
             lastResult = rs;
         }
         return lastWrapper;
