@@ -62,6 +62,13 @@ public final class CheckSessionOverheadProbe {
             queries.put("peer invalid_indexes", peer("sql/invalid_indexes.sql"));
             queries.put("ours sequence-exhaustion", resource("io/ampora/dbguard/runbook/maintenance/sequence-exhaustion.sql"));
             queries.put("peer sequence_overflow", peer("sql/sequence_overflow.sql"));
+            // -Dvariants=a.sql,b.sql: more queries to compare (named by their file)
+            for (String file : System.getProperty("variants", "").split(",")) {
+                if (!file.isBlank()) {
+                    queries.put(java.nio.file.Path.of(file).getFileName().toString(),
+                            java.nio.file.Files.readString(java.nio.file.Path.of(file)));
+                }
+            }
             try (Connection c = db.dataSource().getConnection()) {
                 OUT.println("server side, EXPLAIN (ANALYZE, SUMMARY), ms min/median/max over " + Math.min(runs, 50) + " runs:");
                 for (Map.Entry<String, String> q : queries.entrySet()) {
