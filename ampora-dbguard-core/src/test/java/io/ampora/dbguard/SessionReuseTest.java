@@ -82,6 +82,48 @@ class SessionReuseTest {
         assertThat(pids).as("PGSimpleDataSource opens one physical connection per getConnection()").hasSize(4);
     }
 
+    @Test
+    void keptConnectionRefusesAWriteAndCutsOffASlowStatementEvenAfterACheckChangedItsSession(TestDatabase db) throws Exception {
+        db.execute("CREATE TABLE kept_target (id int); CREATE TABLE kept_written (id int)");
+        List<DatabaseCheck> checks = List.of(
+                new PidCheck("pid-before"),
+                // session-level SETs inside the check's transaction: the rollback that ends its session undoes them
+                new SqlCheck("loosens-its-session", "SET statement_timeout = 0; SET lock_timeout = 0;"
+                        + " SET default_transaction_read_only = off; SET application_name = 'loosened'"),
+                new SqlCheck("writes", "INSERT INTO kept_written VALUES (1)"),
+                new SqlCheck("sleeps", "SELECT pg_sleep(3)"),
+                new SqlCheck("waits-for-a-lock", "SELECT count(*) FROM kept_target"),
+                new PidCheck("pid-after"));
+
+        Report report;
+        try (var holder = db.dataSource().getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("LOCK TABLE kept_target IN ACCESS EXCLUSIVE MODE");
+            // budget 2 s: the server's statement_timeout (2 s) stops the sleep before the runner's watchdog
+            // (budget + grace) would, so the connection stays clean and is kept for the next checks
+            report = urlGuard(db, checks, 1, Duration.ofSeconds(2)).report();
+            holder.rollback();
+        }
+
+        String pid = report.result("pid-before").orElseThrow().summary().split(" ")[0];
+        assertThat(report.result("loosens-its-session").orElseThrow().summary()).startsWith(pid + " ok");
+        assertThat(report.result("writes").orElseThrow().summary()).as("a write on the kept connection")
+                .isEqualTo(pid + " 25006");
+        assertThat(report.result("sleeps").orElseThrow().summary()).as("statement_timeout on the kept connection")
+                .isEqualTo(pid + " 57014");
+        assertThat(report.result("waits-for-a-lock").orElseThrow().summary()).as("lock_timeout on the kept connection")
+                .isEqualTo(pid + " 55P03");
+        String[] after = report.result("pid-after").orElseThrow().summary().split(" ");
+        assertThat(after[0]).as("the same physical connection throughout").isEqualTo(pid);
+        assertThat(after[1]).as("read only").isEqualTo("on");
+        assertThat(after[2]).as("the report's statement_timeout").isEqualTo("2s");
+        try (var c = db.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM kept_written")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("rows written").isZero();
+        }
+    }
+
     private static DbGuard urlGuard(TestDatabase db, List<DatabaseCheck> checks, int maxConcurrency, Duration checkTimeout) {
         return DbGuard.builder().jdbcUrl(db.jdbcUrl()).user(db.server().adminUser()).password(db.server().adminPassword())
                 .checks(checks).maxConcurrency(maxConcurrency).checkTimeout(checkTimeout).build();
@@ -124,6 +166,47 @@ class SessionReuseTest {
                 rs.next();
                 return CheckResult.pass(this, rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
                         + rs.getString(4));
+            }
+        }
+    }
+
+    /** Runs its SQL and says its backend pid and "ok" or the SQLState it failed with. */
+    static final class SqlCheck implements DatabaseCheck {
+        private final String id;
+        private final String sql;
+
+        SqlCheck(String id, String sql) {
+            this.id = id;
+            this.sql = sql;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public RunbookSection runbook() {
+            return RunbookSection.BEYOND_RUNBOOK;
+        }
+
+        @Override
+        public String description() {
+            return "runs " + sql;
+        }
+
+        @Override
+        public CheckResult run(CheckContext context) throws Exception {
+            String pid;
+            try (Statement st = context.connection().createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getString(1);
+            }
+            try (Statement st = context.connection().createStatement()) {
+                st.execute(sql);
+                return CheckResult.pass(this, pid + " ok");
+            } catch (java.sql.SQLException e) {
+                return CheckResult.pass(this, pid + " " + e.getSQLState());
             }
         }
     }

@@ -44,7 +44,10 @@ import java.util.concurrent.TimeoutException;
  * from the URL, every discovered check, default concurrency) and each of our checks against its
  * pg-index-health 0.20.3 counterpart (one-connection pool from {@code PgConnectionFactoryImpl.forUrl}).
  * Each check alone: ours in reports of that one check on a one-connection HikariCP pool (so they include
- * opening the check's read-only transaction), the peer's by calling its check on its one-connection pool.
+ * opening the check's read-only transaction: a borrowed connection's set-up round trip), then ours on a
+ * connection the report owns (a URL guard like the doctor's: one report running {@code runs + 1} copies of the
+ * check on one kept connection, the first left out), the peer's by calling its check on its one-connection
+ * pool. Figures in ms with 2 decimals (min/median/max).
  * Every table gets 3 rows and the database is analyzed, so pg_stats has 40,000 rows to join.
  * A peer check slower than {@code peerLimit} seconds is cancelled and reported as "&gt; limit".
  *
@@ -124,8 +127,8 @@ public final class CatalogScaleVsPeerBenchmark {
             HikariDataSource pool = new HikariDataSource(hc);
             PgContext ctx = PgContext.of("public");
             OUT.printf(Locale.ROOT, "each check alone, both sides on a one-connection pool, %d runs after a warm-up%n", runs);
-            OUT.printf(Locale.ROOT, "%-28s %-22s %-40s %s%n", "our check", "ours ms (min/med/max)", "pg-index-health 0.20.3",
-                    "peer ms (min/med/max)");
+            OUT.printf(Locale.ROOT, "%-28s %-24s %-24s %-40s %s%n", "our check", "ours, pool ms", "ours, owned conn. ms",
+                    "pg-index-health 0.20.3", "peer ms (min/med/max)");
             row(pool, "fk-index", Map.of(), runs, peerLimit, db,
                     List.of(new ForeignKeysNotCoveredWithIndexCheckOnHost(peer)), ctx);
             row(pool, "invalid-indexes", Map.of(), runs, peerLimit, db,
@@ -168,13 +171,64 @@ public final class CatalogScaleVsPeerBenchmark {
         CheckResult result = null;
         for (int i = 0; i < runs; i++) {
             result = guard.report().result(id).orElseThrow();
-            ours.add(result.duration().toMillis());
+            ours.add(result.duration().toNanos());
+        }
+        // the same check on a connection the report owns (a URL guard, like the doctor): one report of the
+        // check and runs copies of it on one kept connection; the first (cold backend) is left out
+        List<DatabaseCheck> copies = new ArrayList<>();
+        for (int i = 0; i <= runs; i++) {
+            copies.add(new Copy(check, i));
+        }
+        DbGuard.Builder owned = urlGuard(db.jdbcUrl(), db.server().adminUser(), password(db), copies).maxConcurrency(1);
+        settings.forEach((k, v) -> copies.forEach(c -> owned.set(c.id() + k.substring(id.length()), v)));
+        List<Long> ownedTimes = new ArrayList<>();
+        List<CheckResult> ownedResults = owned.build().report().checks();
+        for (int i = 1; i < ownedResults.size(); i++) {
+            ownedTimes.add(ownedResults.get(i).duration().toNanos());
         }
         String label = id + (settings.isEmpty() ? "" : " (" + String.join(",", settings.values()) + ")");
         String peerNames = String.join(" + ", peerChecks.stream().map(p -> p.getDiagnostic().name().toLowerCase(Locale.ROOT)).toList());
         String peerTime = peerChecks.isEmpty() ? "" : peer(peerChecks, ctx, runs, peerLimit, db);
-        OUT.printf(Locale.ROOT, "%-28s %-22s %-40s %s   [ours: %s, %d findings]%n", label, spread(ours), peerNames, peerTime,
-                result.status(), result.findings().size());
+        OUT.printf(Locale.ROOT, "%-28s %-24s %-24s %-40s %s   [ours: %s, %d findings]%n", label, spreadMs(ours),
+                spreadMs(ownedTimes), peerNames, peerTime, result.status(), result.findings().size());
+    }
+
+    private static String password(TestDatabase db) {
+        String p = db.server().adminPassword();
+        return p == null || p.isBlank() ? "trusted" : p;
+    }
+
+    /** One more instance of a check under its own id, so that one report can run it several times. */
+    private record Copy(DatabaseCheck check, int n) implements DatabaseCheck {
+        @Override
+        public String id() {
+            return check.id() + "-" + n;
+        }
+
+        @Override
+        public io.ampora.dbguard.check.RunbookSection runbook() {
+            return check.runbook();
+        }
+
+        @Override
+        public String description() {
+            return check.description();
+        }
+
+        @Override
+        public List<io.ampora.dbguard.check.CheckSetting<?>> settings() {
+            return check.settings();
+        }
+
+        @Override
+        public List<io.ampora.dbguard.check.SettingOrder<?>> settingOrders() {
+            return check.settingOrders();
+        }
+
+        @Override
+        public CheckResult run(io.ampora.dbguard.check.CheckContext context) throws Exception {
+            return check.run(context);
+        }
     }
 
     /** Runs the peer checks (summed per run); a first run over the limit is cancelled and reported as such. */
@@ -197,14 +251,14 @@ public final class CatalogScaleVsPeerBenchmark {
                     }
                 }
                 if (i > 0) {
-                    times.add((System.nanoTime() - t) / 1_000_000);
+                    times.add(System.nanoTime() - t);
                 }
                 if (i == 0 && (System.nanoTime() - t) > 5_000_000_000L) {
-                    times.add((System.nanoTime() - t) / 1_000_000);
-                    return spread(times) + " (one run: slow) [" + found + " found]";
+                    times.add(System.nanoTime() - t);
+                    return spreadMs(times) + " (one run: slow) [" + found + " found]";
                 }
             }
-            return spread(times);
+            return spreadMs(times);
         } finally {
             executor.shutdownNow();
         }
@@ -215,6 +269,14 @@ public final class CatalogScaleVsPeerBenchmark {
             st.execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
                     + " AND pid <> pg_backend_pid() AND state = 'active'");
         }
+    }
+
+    /** min/median/max of nanosecond values, in ms with 2 decimals. */
+    private static String spreadMs(List<Long> nanos) {
+        List<Long> sorted = new ArrayList<>(nanos);
+        sorted.sort(Long::compare);
+        return String.format(Locale.ROOT, "%.2f/%.2f/%.2f", sorted.get(0) / 1e6, sorted.get(sorted.size() / 2) / 1e6,
+                sorted.get(sorted.size() - 1) / 1e6);
     }
 
     private static String spread(List<Long> values) {

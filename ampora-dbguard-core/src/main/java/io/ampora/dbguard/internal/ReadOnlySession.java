@@ -12,9 +12,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A session a check may only read through: one transaction that is {@code READ ONLY}, with
- * {@code statement_timeout}, {@code lock_timeout} and {@code idle_in_transaction_session_timeout} set
- * locally (they die with the transaction, so a pooled connection goes back unchanged), and the guard's
- * {@code application_name} set locally so checks can leave the guard's own sessions out.
+ * {@code statement_timeout}, {@code lock_timeout} and {@code idle_in_transaction_session_timeout} bounded,
+ * and the guard's {@code application_name} so checks can leave the guard's own sessions out.
+ * <p>On a connection borrowed from the user's DataSource they are set locally in the transaction's first
+ * round trip ({@code SET TRANSACTION READ ONLY} and {@code set_config(..., true)}): they die with the
+ * transaction, so the connection goes back to the pool unchanged. On a connection the report owns
+ * ({@link ReportConnections#owned()}: a guard built from a URL) they are set at session level
+ * ({@code default_transaction_read_only}, {@code set_config(..., false)}) once per physical connection, and
+ * again only when a session needs other values, so a check's transaction begins with the check's own query
+ * (pgjdbc sends BEGIN in the same round trip). A check's own {@code SET} is undone by the rollback that ends
+ * its session, so the next session on the connection finds the settings as applied.
  */
 final class ReadOnlySession implements AutoCloseable {
 
@@ -54,23 +61,59 @@ final class ReadOnlySession implements AutoCloseable {
         try {
             autoCommit = connection.getAutoCommit();
             connection.setNetworkTimeout(abortExecutor, Math.toIntExact(timeout.plusSeconds(2).toMillis()));
+            Settings settings = Settings.of(timeout);
+            if (source.owned() && autoCommit) {
+                if (!settings.equals(source.sessionSettings(connection))) {
+                    source.sessionSettings(connection, null);
+                    try (Statement st = connection.createStatement()) {
+                        // outside any transaction (autocommit): session level, kept by the connection
+                        st.execute(settings.sql(false));
+                    }
+                    source.sessionSettings(connection, settings);
+                }
+                // no round trip: pgjdbc sends BEGIN with the check's first statement, read-only by default
+                connection.setAutoCommit(false);
+                return new ReadOnlySession(connection, autoCommit, source);
+            }
             connection.setAutoCommit(false);
-            long statementMs = Math.max(1, timeout.toMillis());
-            long lockMs = Math.max(1, Math.min(statementMs, MAX_LOCK_WAIT.toMillis()));
             try (Statement st = connection.createStatement()) {
                 // The transaction's first statement: pgjdbc sends BEGIN just before it, and both statements
                 // of this one string in the same round trip (one Sync).
-                st.execute("SET TRANSACTION READ ONLY;"
-                        + " SELECT pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
-                        + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', true),"
-                        + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + (statementMs + 10_000) + "', true),"
-                        + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', true)");
+                st.execute(settings.sql(true));
             }
             return new ReadOnlySession(connection, autoCommit, source);
         } catch (SQLException | RuntimeException e) {
             finish(connection, autoCommit);
             source.release(connection, false);
             throw e;
+        }
+    }
+
+    /**
+     * The bounds of one session.
+     *
+     * @param statementMs statement_timeout, ms
+     * @param lockMs      lock_timeout, ms
+     * @param idleMs      idle_in_transaction_session_timeout, ms
+     */
+    record Settings(long statementMs, long lockMs, long idleMs) {
+
+        static Settings of(Duration timeout) {
+            long statementMs = Math.max(1, timeout.toMillis());
+            return new Settings(statementMs, Math.max(1, Math.min(statementMs, MAX_LOCK_WAIT.toMillis())),
+                    statementMs + 10_000);
+        }
+
+        /**
+         * @param local true: for the current transaction only (SET LOCAL); false: for the session
+         * @return the one statement string that applies these settings, read-only included
+         */
+        String sql(boolean local) {
+            return (local ? "SET TRANSACTION READ ONLY; SELECT" : "SELECT pg_catalog.set_config('default_transaction_read_only', 'on', false),")
+                    + " pg_catalog.set_config('statement_timeout', '" + statementMs + "', " + local + "),"
+                    + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', " + local + "),"
+                    + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + idleMs + "', " + local + "),"
+                    + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', " + local + ")";
         }
     }
 

@@ -5,7 +5,9 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * guard built from a URL ({@link UrlDataSource}, no pool: the doctor, the monitor without a pool) would
  * pay a new physical connection and login per check; for it, up to {@code maxConcurrency} connections
  * that ended their session cleanly (rolled back, not cut off) are kept for the report's next sessions and
- * closed when the report ends. Each session still runs in its own read-only transaction with its own
- * local settings, which die with the transaction.
+ * closed when the report ends. Each session still runs in its own read-only transaction. On such owned
+ * connections the read-only default and the timeouts are set at session level once per physical connection
+ * ({@link #owned()}, {@link #sessionSettings}); on a user's connections they are set locally per transaction,
+ * so the connection goes back to the application unchanged.
  */
 final class ReportConnections implements AutoCloseable {
 
@@ -26,6 +30,8 @@ final class ReportConnections implements AutoCloseable {
     private final DataSource dataSource;
     private final int keep;
     private final Deque<Connection> idle = new ArrayDeque<>();
+    /** What each owned connection's session was set to, as {@link ReadOnlySession} last applied it. */
+    private final Map<Connection, ReadOnlySession.Settings> applied = new IdentityHashMap<>();
     private boolean closed;
 
     private ReportConnections(DataSource dataSource, int keep) {
@@ -40,6 +46,36 @@ final class ReportConnections implements AutoCloseable {
      */
     static ReportConnections of(DataSource dataSource, int maxConcurrency) {
         return new ReportConnections(dataSource, dataSource instanceof UrlDataSource ? maxConcurrency : 0);
+    }
+
+    /**
+     * Whether the report owns its connections (a guard built from a URL): nobody else ever uses them and they
+     * are closed when the report ends, so a session's characteristics may be set at session level.
+     */
+    boolean owned() {
+        return keep > 0;
+    }
+
+    /**
+     * @param connection an owned connection
+     * @return the session settings last applied to it, or null when none were
+     */
+    synchronized ReadOnlySession.Settings sessionSettings(Connection connection) {
+        return applied.get(connection);
+    }
+
+    /**
+     * Records the session settings applied to an owned connection (null: unknown, apply again).
+     *
+     * @param connection the connection
+     * @param settings   what its session is now set to
+     */
+    synchronized void sessionSettings(Connection connection, ReadOnlySession.Settings settings) {
+        if (settings == null) {
+            applied.remove(connection);
+        } else {
+            applied.put(connection, settings);
+        }
     }
 
     /** A connection and whether an earlier session of the report used it. */
@@ -74,6 +110,7 @@ final class ReportConnections implements AutoCloseable {
                 idle.addFirst(connection);
                 return;
             }
+            applied.remove(connection);
         }
         closeQuietly(connection);
     }
@@ -86,6 +123,7 @@ final class ReportConnections implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(idle);
             idle.clear();
+            applied.clear();
         }
         all.forEach(ReportConnections::closeQuietly);
     }

@@ -72,6 +72,12 @@ public final class InvalidIndexesCheck implements DatabaseCheck {
         List<String> fixes = new ArrayList<>();
         List<String> building = new ArrayList<>();
         try (Statement st = context.connection().createStatement();
+             ResultSet any = st.executeQuery(Sql.load(InvalidIndexesCheck.class, "invalid-indexes-any"))) {
+            if (!any.next() || !any.getBoolean(1)) {
+                return result.summary("No invalid index.").remediation("").build();
+            }
+        }
+        try (Statement st = context.connection().createStatement();
              ResultSet rs = st.executeQuery(Sql.load(InvalidIndexesCheck.class, id()))) {
             while (rs.next()) {
                 Index index = new Index(rs.getString("index_name"), rs.getString("table_name"), rs.getString("definition"),
