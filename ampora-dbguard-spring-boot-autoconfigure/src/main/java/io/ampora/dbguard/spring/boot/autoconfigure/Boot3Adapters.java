@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.springframework.beans.factory.FactoryBean;
@@ -30,9 +31,9 @@ final class Boot3Adapters {
 
     /** A Boot 3 {@code HealthIndicator} answering from the monitor. */
     static final class HealthIndicatorFactory implements FactoryBean<Object> {
-        private final DbGuardMonitor monitor;
+        private final Supplier<DbGuardMonitor> monitor;
 
-        HealthIndicatorFactory(DbGuardMonitor monitor) {
+        HealthIndicatorFactory(Supplier<DbGuardMonitor> monitor) {
             this.monitor = monitor;
         }
 
@@ -47,7 +48,7 @@ final class Boot3Adapters {
         }
 
         private Object health() throws ReflectiveOperationException {
-            HealthDetails.Answer answer = HealthDetails.of(monitor);
+            HealthDetails.Answer answer = HealthDetails.of(monitor.get());
             Class<?> health = ClassUtils.forName("org.springframework.boot.actuate.health.Health", LOADER);
             Object builder = health.getMethod(answer.up() ? "up" : "down").invoke(null);
             builder.getClass().getMethod("withDetails", Map.class).invoke(builder, answer.details());

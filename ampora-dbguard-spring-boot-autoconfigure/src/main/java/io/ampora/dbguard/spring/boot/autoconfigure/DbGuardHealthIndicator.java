@@ -1,6 +1,7 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.monitor.DbGuardMonitor;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -13,16 +14,24 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public final class DbGuardHealthIndicator implements HealthIndicator {
 
-    private final DbGuardMonitor monitor;
+    private final Supplier<DbGuardMonitor> monitor;
 
     /** @param monitor the running monitor */
     public DbGuardHealthIndicator(DbGuardMonitor monitor) {
+        this.monitor = () -> monitor;
+    }
+
+    /**
+     * @param monitor the monitor, resolved at the first probe: the starter's monitor bean is lazy, started once the
+     *                context refreshed (see {@link DbGuardStartup})
+     */
+    DbGuardHealthIndicator(Supplier<DbGuardMonitor> monitor) {
         this.monitor = monitor;
     }
 
     @Override
     public Health health() {
-        HealthDetails.Answer answer = HealthDetails.of(monitor);
+        HealthDetails.Answer answer = HealthDetails.of(monitor.get());
         return (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build();
     }
 }
