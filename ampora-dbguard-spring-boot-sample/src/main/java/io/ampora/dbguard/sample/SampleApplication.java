@@ -65,7 +65,15 @@ public class SampleApplication {
      */
     public static ConfigurableApplicationContext start(String... args) throws Exception {
         if (Arrays.stream(args).anyMatch(a -> a.startsWith("--spring.datasource.url="))) {
-            return new SpringApplicationBuilder(SampleApplication.class).run(args); // a database of the caller's
+            if (!Boolean.getBoolean("sample.startup-steps")) {
+                return new SpringApplicationBuilder(SampleApplication.class).run(args); // a database of the caller's
+            }
+            var recorder = StartupSteps.recorder(); // the benchmark's starts: each part's own time
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(SampleApplication.class)
+                    .applicationStartup(recorder).run(args);
+            StartupSteps.print(recorder);
+            System.out.println(StartupSteps.END);
+            return context;
         }
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {

@@ -15,7 +15,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -59,7 +62,8 @@ final class StartupBenchmark {
     }
 
     /** One start: Boot's context time, the JVM uptime at "Started", wall time to that line, the guard's check time. */
-    record Start(double contextSeconds, double processSeconds, long wallMillis, long checkMillis, int port, Process process) {
+    record Start(double contextSeconds, double processSeconds, long wallMillis, long checkMillis, int port, Process process,
+                 Map<String, Long> partMicros) {
     }
 
     static void main(String[] args) throws Exception {
@@ -80,34 +84,38 @@ final class StartupBenchmark {
             List<String> with = common;
             List<String> without = new ArrayList<>(common);
             without.add("--ampora.dbguard.enabled=false");
-            System.out.printf("startup: %d cold starts each, interleaved; java %s, %d cpus%n", runs,
-                    System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-            stop(start(jar, with)); // migrates the database; both variants then start on the same migrated database
-            stop(start(jar, without));
-            List<Start> withStarter = new ArrayList<>();
-            List<Start> withoutStarter = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                Start a = start(jar, without);
-                stop(a);
-                withoutStarter.add(a);
-                Start b = start(jar, with);
-                stop(b);
-                withStarter.add(b);
-                System.out.printf("  run %2d: without %.3f s (jvm %.3f s, wall %d ms) | with %.3f s (jvm %.3f s, wall %d ms,"
-                        + " checks %d ms)%n", i + 1, a.contextSeconds(), a.processSeconds(), a.wallMillis(),
-                        b.contextSeconds(), b.processSeconds(), b.wallMillis(), b.checkMillis());
+            if (runs > 0) { // benchmark 0 N: the probes only
+                System.out.printf("startup: %d cold starts each, interleaved; java %s, %d cpus%n", runs,
+                        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+                stop(start(jar, with)); // migrates the database; both variants then start on the same migrated database
+                stop(start(jar, without));
+                List<Start> withStarter = new ArrayList<>();
+                List<Start> withoutStarter = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    Start a = start(jar, without);
+                    stop(a);
+                    withoutStarter.add(a);
+                    Start b = start(jar, with);
+                    stop(b);
+                    withStarter.add(b);
+                    System.out.printf("  run %2d: without %.3f s (jvm %.3f s, wall %d ms) | with %.3f s (jvm %.3f s, wall %d ms,"
+                            + " checks %d ms)%n", i + 1, a.contextSeconds(), a.processSeconds(), a.wallMillis(),
+                            b.contextSeconds(), b.processSeconds(), b.wallMillis(), b.checkMillis());
+                }
+                report("Boot 'Started ... in' (context)", withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray());
+                report("JVM uptime at 'Started'", withoutStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray());
+                double[] checks = withStarter.stream().mapToDouble(Start::checkMillis).toArray();
+                System.out.printf("the guard's own checks at startup (before Flyway + at startup): median %.0f ms, min %.0f, max %.0f%n",
+                        median(checks), min(checks), max(checks));
+                // the goal counts the starter's cost apart from the checks' own time, which is reported above
+                report("Boot 'Started ... in' minus the checks' own time",
+                        withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000 - s.checkMillis()).toArray());
+
+                parts(withoutStarter, withStarter);
             }
-            report("Boot 'Started ... in' (context)", withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
-                    withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray());
-            report("JVM uptime at 'Started'", withoutStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray(),
-                    withStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray());
-            double[] checks = withStarter.stream().mapToDouble(Start::checkMillis).toArray();
-            System.out.printf("the guard's own checks at startup (before Flyway + at startup): median %.0f ms, min %.0f, max %.0f%n",
-                    median(checks), min(checks), max(checks));
-            // the goal counts the starter's cost apart from the checks' own time, which is reported above
-            report("Boot 'Started ... in' minus the checks' own time",
-                    withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
-                    withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000 - s.checkMillis()).toArray());
 
             List<String> probe = new ArrayList<>(with);
             probe.add("--ampora.dbguard.monitor.interval=1h");
@@ -120,6 +128,45 @@ final class StartupBenchmark {
         }
     }
 
+    /**
+     * Where the added time goes: each part's own time (Boot's startup steps, see {@link StartupSteps}), median over
+     * the starts of each variant, for the parts whose medians differ by 5 ms or more.
+     */
+    private static void parts(List<Start> without, List<Start> with) {
+        TreeSet<String> names = new TreeSet<>();
+        without.forEach(s -> names.addAll(s.partMicros().keySet()));
+        with.forEach(s -> names.addAll(s.partMicros().keySet()));
+        record Part(String name, double without, double with) {
+            double added() {
+                return with - without;
+            }
+        }
+        List<Part> parts = new ArrayList<>();
+        for (String name : names) {
+            parts.add(new Part(name, median(without.stream().mapToDouble(s -> s.partMicros().getOrDefault(name, 0L) / 1000.0).toArray()),
+                    median(with.stream().mapToDouble(s -> s.partMicros().getOrDefault(name, 0L) / 1000.0).toArray())));
+        }
+        parts.sort((a, b) -> Double.compare(b.added(), a.added()));
+        double total = parts.stream().mapToDouble(Part::added).sum();
+        System.out.printf(Locale.ROOT, "where the time goes (Boot's startup steps, each part's own time, median ms; parts"
+                + " differing by 5 ms or more; the sum of all parts' differences %.0f ms). Bean 'flyway' holds the checks"
+                + " before Flyway migrates, bean 'dbGuardStartup' the checks at startup:%n", total);
+        for (Part p : parts) {
+            if (Math.abs(p.added()) >= 5) {
+                System.out.printf(Locale.ROOT, "  %-70s without %7.1f  with %7.1f  added %+7.1f%n", p.name(), p.without(),
+                        p.with(), p.added());
+            }
+        }
+        // the starter's own beans (their names say dbguard) without the one that runs the startup checks, and what the
+        // decoration adds to the DataSource bean; the checks before Flyway run inside bean 'flyway', so are not here
+        double own = parts.stream().filter(p -> p.name().toLowerCase(Locale.ROOT).contains("dbguard")
+                && !p.name().equals("bean:dbGuardStartup")).mapToDouble(Part::added).sum();
+        double dataSource = parts.stream().filter(p -> p.name().equals("bean:dataSource")).mapToDouble(Part::added).sum();
+        System.out.printf(Locale.ROOT, "the starter's own parts besides the checks: its beans %.0f ms + the DataSource's"
+                + " decoration %.0f ms = %.0f ms (medians; the decoration includes GuardedPool's first connection, whose"
+                + " driver loading the application otherwise pays in Flyway's pool start)%n", own, dataSource, own + dataSource);
+    }
+
     private static void report(String what, double[] without, double[] with) {
         double added = median(with) - median(without);
         System.out.printf(Locale.ROOT, "%s: without the starter median %.0f ms (min %.0f, max %.0f); with median %.0f ms"
@@ -130,6 +177,7 @@ final class StartupBenchmark {
     private static Start start(String jar, List<String> appArgs) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(new File(System.getProperty("java.home"), "bin/java").getPath());
+        command.add("-Dsample.startup-steps=true"); // each part's own time, printed after "Started" (StartupSteps)
         command.add("-jar");
         command.add(jar);
         command.addAll(appArgs);
@@ -156,6 +204,13 @@ final class StartupBenchmark {
             Matcher started = STARTED.matcher(line);
             if (started.find()) {
                 long wall = (System.nanoTime() - t0) / 1_000_000;
+                Map<String, Long> parts = new HashMap<>();
+                while ((line = out.readLine()) != null && !line.equals(StartupSteps.END)) {
+                    if (line.startsWith("startup-part ")) {
+                        String[] f = line.split(" ");
+                        parts.put(f[1], Long.parseLong(f[2]));
+                    }
+                }
                 Thread drain = new Thread(() -> {
                     try {
                         while (out.readLine() != null) {
@@ -168,7 +223,7 @@ final class StartupBenchmark {
                 drain.setDaemon(true);
                 drain.start();
                 return new Start(Double.parseDouble(started.group(1)), Double.parseDouble(started.group(2)), wall, checks,
-                        port, process);
+                        port, process, parts);
             }
         }
         process.destroyForcibly();
@@ -186,7 +241,7 @@ final class StartupBenchmark {
         if (port < 0) {
             throw new IllegalStateException("no port in the sample's log");
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest readiness = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
                 .timeout(Duration.ofSeconds(30)).GET().build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -196,11 +251,48 @@ final class StartupBenchmark {
             }
             Thread.sleep(100);
         }
+        // one keep-alive connection, blocking, nothing allocated beyond the response bytes: the client is not what is
+        // measured. Liveness (Boot's own group, no DbGuard) and readiness (with dbguard) alternate, so both see the
+        // same machine; the JDK HttpClient's figure for readiness follows, for comparison with earlier runs.
+        try (KeepAliveClient client = new KeepAliveClient(port)) {
+            for (int i = 0; i < Math.max(requests, 2_000); i++) {
+                client.get("/actuator/health/liveness");
+                client.get("/actuator/health/readiness");
+            }
+            long sessionsBefore = sessions(superuser);
+            long[] live = new long[requests];
+            long[] ready = new long[requests];
+            int readyBytes = 0;
+            int liveBytes = 0;
+            long gcBefore = gcMillis();
+            for (int i = 0; i < requests; i++) {
+                client.ready();
+                long t0 = System.nanoTime();
+                liveBytes = client.get("/actuator/health/liveness");
+                long t1 = System.nanoTime();
+                client.ready();
+                long t2 = System.nanoTime();
+                readyBytes = client.get("/actuator/health/readiness");
+                long t3 = System.nanoTime();
+                live[i] = (t1 - t0) / 1_000;
+                ready[i] = (t3 - t2) / 1_000;
+            }
+            long clientGc = gcMillis() - gcBefore;
+            Thread.sleep(1_500); // session statistics are flushed at most once a second
+            long opened = sessions(superuser) - sessionsBefore; // includes the benchmark's own statistics session(s)
+            System.out.printf(Locale.ROOT, "probes over HTTP, a blocking keep-alive client, %d requests each, alternating,"
+                    + " after %d warm-up pairs (client GC meanwhile %d ms; %d connections in all: Tomcat closes one after 100"
+                    + " requests, the reconnection is not timed):%n", requests, Math.max(requests, 2_000), clientGc,
+                    client.connections());
+            percentiles("  liveness  (Boot only, " + liveBytes + " bytes)", live);
+            percentiles("  readiness (with dbguard, " + readyBytes + " bytes)", ready);
+            System.out.printf(Locale.ROOT, "  sessions counted by pg_stat_database meanwhile (the benchmark's own statistics"
+                    + " reads included): %d%n", opened);
+        }
+        long[] micros = new long[requests];
         for (int i = 0; i < requests; i++) {
             http.send(readiness, HttpResponse.BodyHandlers.ofString());
         }
-        long sessionsBefore = sessions(superuser);
-        long[] micros = new long[requests];
         for (int i = 0; i < requests; i++) {
             long t0 = System.nanoTime();
             HttpResponse<String> r = http.send(readiness, HttpResponse.BodyHandlers.ofString());
@@ -209,12 +301,129 @@ final class StartupBenchmark {
                 throw new IllegalStateException("readiness answered " + r.statusCode() + ": " + r.body());
             }
         }
-        Thread.sleep(1_500); // session statistics are flushed at most once a second
-        long opened = sessions(superuser) - sessionsBefore; // includes the benchmark's own statistics session(s)
-        Arrays.sort(micros);
-        System.out.printf(Locale.ROOT, "readiness over HTTP (after %d warm-up requests), %d requests: p50 %d us, p99 %d us,"
-                        + " max %d us; sessions counted by pg_stat_database meanwhile (the benchmark's own statistics reads included): %d%n", requests, requests, micros[requests / 2],
-                micros[(int) Math.ceil(requests * 0.99) - 1], micros[requests - 1], opened);
+        percentiles("  readiness with the JDK HttpClient (one client, HTTP/1.1)", micros);
+    }
+
+    private static void percentiles(String what, long[] micros) {
+        long[] sorted = micros.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        System.out.printf(Locale.ROOT, "%s: p50 %d us, p90 %d us, p99 %d us, max %d us%n", what, sorted[n / 2],
+                sorted[(int) Math.ceil(n * 0.9) - 1], sorted[(int) Math.ceil(n * 0.99) - 1], sorted[n - 1]);
+    }
+
+    private static long gcMillis() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    /** A blocking HTTP/1.1 client on one kept-alive socket: GET, status 200 expected, body read and counted. */
+    private static final class KeepAliveClient implements AutoCloseable {
+        private final int port;
+        private final byte[] buffer = new byte[64 * 1024];
+        private java.net.Socket socket;
+        private java.io.InputStream in;
+        private java.io.OutputStream out;
+        private boolean closing;
+        private int connections;
+
+        KeepAliveClient(int port) throws java.io.IOException {
+            this.port = port;
+            connect();
+        }
+
+        private void connect() throws java.io.IOException {
+            if (socket != null) {
+                socket.close();
+            }
+            socket = new java.net.Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(30_000);
+            in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            out = socket.getOutputStream();
+            closing = false;
+            connections++;
+        }
+
+        /**
+         * Opens a new connection when the server closed the last one (Tomcat closes a connection after
+         * server.tomcat.max-keep-alive-requests, 100 by default): called outside the timed section.
+         */
+        void ready() throws java.io.IOException {
+            if (closing) {
+                connect();
+            }
+        }
+
+        /** @return the connections opened so far */
+        int connections() {
+            return connections;
+        }
+
+        /** @return the body's length */
+        int get(String path) throws java.io.IOException {
+            ready();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = line();
+            if (!status.startsWith("HTTP/1.1 200")) {
+                throw new IllegalStateException(path + " answered " + status);
+            }
+            int length = -1;
+            boolean chunked = false;
+            for (String h = line(); !h.isEmpty(); h = line()) {
+                String lower = h.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(lower.substring(15).trim());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                } else if (lower.startsWith("connection:") && lower.contains("close")) {
+                    closing = true;
+                }
+            }
+            if (!chunked) {
+                read(length);
+                return length;
+            }
+            int total = 0;
+            for (int size = Integer.parseInt(line().trim(), 16); size > 0; size = Integer.parseInt(line().trim(), 16)) {
+                read(size);
+                line();
+                total += size;
+            }
+            line();
+            return total;
+        }
+
+        private void read(int n) throws java.io.IOException {
+            int left = n;
+            while (left > 0) {
+                int r = in.read(buffer, 0, Math.min(left, buffer.length));
+                if (r < 0) {
+                    throw new java.io.EOFException();
+                }
+                left -= r;
+            }
+        }
+
+        private String line() throws java.io.IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new java.io.EOFException();
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            socket.close();
+        }
     }
 
     private static long sessions(DataSource superuser) throws Exception {

@@ -35,6 +35,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * One Boot web application with the starter (pool guard, query timer, tenant binding, Flyway), reached over
@@ -42,6 +45,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and tenant binding under load.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(OutputCaptureExtension.class)
 class StarterInAWebApplicationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -101,6 +105,21 @@ class StarterInAWebApplicationTest {
         }
         Arrays.sort(nanos);
         System.out.printf("dbguard contributor alone, 1,000 calls: p50 %d ns, p99 %d ns%n", nanos[500], nanos[989]);
+    }
+
+    @Test
+    @Order(0)
+    void monitorStartsOnlyAfterTheStartupChecksPassedAndTheWebServerStarted(CapturedOutput output) {
+        String log = output.getAll();
+        int verified = log.indexOf("Database verified at startup");
+        int webServer = log.indexOf("Tomcat started on port");
+        int monitoring = log.indexOf("Monitoring ");
+        assertThat(verified).as("startup verification logged").isPositive();
+        assertThat(webServer).as("web server start logged").isPositive();
+        // the monitor's first run (every check) does not compete with the startup checks or the rest of the start
+        assertThat(monitoring).as("the monitor started, after the startup checks and the web server").isGreaterThan(verified)
+                .isGreaterThan(webServer);
+        assertThat(log.indexOf("Monitoring ", monitoring + 1)).as("one monitor").isNegative();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.monitor.DbGuardMonitor;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -10,7 +11,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Actuator: the {@code dbguard} health contributor (readiness, answered from the monitor's cache) and the
- * {@code dbguard} endpoint (the full report in the doctor's JSON). The contributor is Boot-version specific
+ * {@code dbguard} endpoint (the full report in the doctor's JSON). Both take the monitor lazily, so that creating
+ * them does not start it during the startup checks. The contributor is Boot-version specific
  * (Boot 4 moved the health API to {@code org.springframework.boot.health.contributor}); each version's class
  * is selected by the class present.
  */
@@ -29,8 +31,8 @@ public class DbGuardActuatorAutoConfiguration {
 
         @Bean(name = "dbguardHealthIndicator")
         @ConditionalOnMissingBean(name = "dbguardHealthIndicator")
-        DbGuardHealthIndicator dbguardHealthIndicator(DbGuardMonitor monitor) {
-            return new DbGuardHealthIndicator(monitor);
+        DbGuardHealthIndicator dbguardHealthIndicator(ObjectProvider<DbGuardMonitor> monitor) {
+            return new DbGuardHealthIndicator(monitor::getObject);
         }
     }
 
@@ -41,8 +43,8 @@ public class DbGuardActuatorAutoConfiguration {
 
         @Bean(name = "dbguardHealthIndicator")
         @ConditionalOnMissingBean(name = "dbguardHealthIndicator")
-        static Boot3Adapters.HealthIndicatorFactory dbguardHealthIndicator(DbGuardMonitor monitor) {
-            return new Boot3Adapters.HealthIndicatorFactory(monitor);
+        static Boot3Adapters.HealthIndicatorFactory dbguardHealthIndicator(ObjectProvider<DbGuardMonitor> monitor) {
+            return new Boot3Adapters.HealthIndicatorFactory(monitor::getObject);
         }
     }
 
@@ -53,8 +55,8 @@ public class DbGuardActuatorAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        DbGuardEndpoint dbGuardEndpoint(DbGuardMonitor monitor) {
-            return new DbGuardEndpoint(monitor);
+        DbGuardEndpoint dbGuardEndpoint(ObjectProvider<DbGuardMonitor> monitor) {
+            return new DbGuardEndpoint(monitor::getObject);
         }
     }
 }

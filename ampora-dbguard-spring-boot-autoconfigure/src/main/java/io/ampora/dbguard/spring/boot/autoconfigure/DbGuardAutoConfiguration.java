@@ -18,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.core.env.Environment;
 
 /**
@@ -82,13 +83,16 @@ public class DbGuardAutoConfiguration {
     }
 
     /**
-     * The background monitor, started: readiness and the endpoint answer from its last results.
+     * The background monitor, started: readiness and the endpoint answer from its last results. Lazy: created and
+     * started once the context refreshed (by {@link DbGuardStartup}, after the startup checks passed), or earlier by
+     * whatever injects it first, so that its first run (every check) does not compete with the start.
      *
      * @param guard      the guard
      * @param properties {@code ampora.dbguard.monitor.*}
      * @return the running monitor, closed with the context
      */
     @Bean(destroyMethod = "close")
+    @Lazy
     @ConditionalOnMissingBean
     public DbGuardMonitor dbGuardMonitor(DbGuard guard, DbGuardProperties properties) {
         MonitorConfig.Builder config = MonitorConfig.builder().defaultInterval(properties.getMonitor().getInterval());

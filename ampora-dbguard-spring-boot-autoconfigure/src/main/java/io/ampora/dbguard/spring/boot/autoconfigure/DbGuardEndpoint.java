@@ -3,6 +3,7 @@ package io.ampora.dbguard.spring.boot.autoconfigure;
 import io.ampora.dbguard.monitor.DbGuardMonitor;
 import io.ampora.dbguard.report.JsonReportRenderer;
 import io.ampora.dbguard.report.Report;
+import java.util.function.Supplier;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
@@ -14,17 +15,23 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 @Endpoint(id = "dbguard")
 public class DbGuardEndpoint {
 
-    private final DbGuardMonitor monitor;
+    private final Supplier<DbGuardMonitor> monitor;
 
     /** @param monitor the running monitor */
     public DbGuardEndpoint(DbGuardMonitor monitor) {
+        this.monitor = () -> monitor;
+    }
+
+    /** @param monitor the monitor, resolved at the first request (the starter's monitor bean is lazy) */
+    DbGuardEndpoint(Supplier<DbGuardMonitor> monitor) {
         this.monitor = monitor;
     }
 
     /** @return the report as JSON text */
     @ReadOperation(produces = "application/json")
     public String report() {
-        Report report = monitor.lastReport().orElseGet(monitor::refresh);
+        DbGuardMonitor running = monitor.get();
+        Report report = running.lastReport().orElseGet(running::refresh);
         return new JsonReportRenderer().render(report);
     }
 }

@@ -1,6 +1,8 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.monitor.DbGuardMonitor;
+import io.ampora.dbguard.monitor.ProbeResult;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -13,16 +15,32 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  */
 public final class DbGuardHealthIndicator implements HealthIndicator {
 
-    private final DbGuardMonitor monitor;
+    private final Supplier<DbGuardMonitor> monitor;
+    private volatile HealthDetails.Built last;
 
     /** @param monitor the running monitor */
     public DbGuardHealthIndicator(DbGuardMonitor monitor) {
+        this.monitor = () -> monitor;
+    }
+
+    /**
+     * @param monitor the monitor, resolved at the first probe: the starter's monitor bean is lazy, started once the
+     *                context refreshed (see {@link DbGuardStartup})
+     */
+    DbGuardHealthIndicator(Supplier<DbGuardMonitor> monitor) {
         this.monitor = monitor;
     }
 
     @Override
     public Health health() {
-        HealthDetails.Answer answer = HealthDetails.of(monitor);
-        return (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build();
+        ProbeResult readiness = HealthDetails.readiness(monitor.get());
+        HealthDetails.Built built = last;
+        if (built != null && built.readiness() == readiness) {
+            return (Health) built.health(); // nothing changed since the monitor's last run
+        }
+        HealthDetails.Answer answer = HealthDetails.of(readiness);
+        Health health = (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build();
+        last = new HealthDetails.Built(readiness, health);
+        return health;
     }
 }

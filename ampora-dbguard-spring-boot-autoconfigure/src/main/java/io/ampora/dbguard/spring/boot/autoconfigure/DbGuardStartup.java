@@ -15,16 +15,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.ContextRefreshedEvent;
 
 /**
  * The startup sequence: the checks that predict a failed migration run before Flyway migrates
  * ({@link #beforeMigration()}, called by {@link FlywayMigrationGate}); every startup-critical check runs once
  * every singleton exists, so after the migration and before the web server starts and the application reports
- * ready. A failure stops the context with a {@link DbGuardVerificationException} that
+ * ready. The monitor starts once the context refreshed ({@link #onApplicationEvent}). A failure stops the context with a {@link DbGuardVerificationException} that
  * {@link DbGuardFailureAnalyzer} turns into Boot's "Description / Action" report; with
  * {@code ampora.dbguard.verify-on-startup=false} the report is logged instead.
  */
-final class DbGuardStartup implements SmartInitializingSingleton {
+final class DbGuardStartup implements SmartInitializingSingleton, ApplicationListener<ContextRefreshedEvent>,
+        ApplicationContextAware {
 
     /** The checks whose failure means Flyway's migrate would fail or hang: run before it. */
     static final Set<String> BEFORE_MIGRATION = Set.of("connectivity", "migration-lock", "migration-permissions",
@@ -36,6 +41,7 @@ final class DbGuardStartup implements SmartInitializingSingleton {
     private final ObjectProvider<DbGuardMonitor> monitor;
     private final DbGuardProperties properties;
     private final DbGuardDataSources layers;
+    private ApplicationContext context;
 
     DbGuardStartup(DbGuard guard, ObjectProvider<DbGuardMonitor> monitor, DbGuardProperties properties,
                    DbGuardDataSources layers) {
@@ -55,9 +61,27 @@ final class DbGuardStartup implements SmartInitializingSingleton {
     }
 
     @Override
+    public void setApplicationContext(ApplicationContext applicationContext) {
+        this.context = applicationContext;
+    }
+
+    @Override
     public void afterSingletonsInstantiated() {
         List<String> ids = guard.checks().stream().filter(DatabaseCheck::startupCritical).map(DatabaseCheck::id).toList();
         verify(guard.report(ids), "at startup");
+    }
+
+    /**
+     * Starts the monitor (a lazy bean) once the context refreshed, so after the startup checks passed and the web
+     * server started: its first run (every check) then runs in the background without competing with the startup
+     * checks or the rest of the start for the database and the CPU, and it is never started for a context that
+     * fails to start. Readiness stays DOWN until that first run completes. Binds the monitor's gauges.
+     */
+    @Override
+    public void onApplicationEvent(ContextRefreshedEvent event) {
+        if (event.getApplicationContext() != context) {
+            return; // a child context's refresh
+        }
         DbGuardMonitor running = monitor.getIfAvailable();
         if (running != null && DbGuardDataSources.MICROMETER && properties.getMetrics().isEnabled()) {
             Gauges.bind(running, layers);

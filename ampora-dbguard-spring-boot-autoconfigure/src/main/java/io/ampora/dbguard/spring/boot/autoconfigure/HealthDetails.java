@@ -18,10 +18,17 @@ final class HealthDetails {
 
     /**
      * @param monitor the running monitor; read from memory, no database session
+     * @return its readiness answer, the same object until the monitor's next run
+     */
+    static ProbeResult readiness(DbGuardMonitor monitor) {
+        return monitor.probe(Probe.READINESS);
+    }
+
+    /**
+     * @param readiness the monitor's readiness answer
      * @return whether readiness is UP, and the details
      */
-    static Answer of(DbGuardMonitor monitor) {
-        ProbeResult readiness = monitor.probe(Probe.READINESS);
+    static Answer of(ProbeResult readiness) {
         Map<String, Object> details = new LinkedHashMap<>();
         if (!readiness.up()) {
             details.put("reason", readiness.reason());
@@ -42,5 +49,15 @@ final class HealthDetails {
      * @param details what the contributor shows
      */
     record Answer(boolean up, Map<String, Object> details) {
+    }
+
+    /**
+     * The health object built for one readiness answer: a probe between two monitor runs returns the same
+     * (immutable) health object instead of building the details again.
+     *
+     * @param readiness the answer it was built from (compared by identity)
+     * @param health    Boot's health object
+     */
+    record Built(ProbeResult readiness, Object health) {
     }
 }
