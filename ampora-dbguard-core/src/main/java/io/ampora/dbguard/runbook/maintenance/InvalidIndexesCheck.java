@@ -10,6 +10,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.internal.SettingValues;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -71,8 +72,9 @@ public final class InvalidIndexesCheck implements DatabaseCheck {
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> fixes = new ArrayList<>();
         List<String> building = new ArrayList<>();
-        try (Statement st = context.connection().createStatement();
-             ResultSet any = st.executeQuery(Sql.load(InvalidIndexesCheck.class, "invalid-indexes-any"))) {
+        // prepared, like sequence-exhaustion: planned once per kept or pooled connection
+        try (PreparedStatement st = context.connection().prepareStatement(Sql.load(InvalidIndexesCheck.class, "invalid-indexes-any"));
+             ResultSet any = st.executeQuery()) {
             if (!any.next() || !any.getBoolean(1)) {
                 return result.summary("No invalid index.").remediation("").build();
             }
