@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.PGConnection;
 
 /**
  * One reusable lease record: a slot of {@link LeaseSlots}, filled at each borrow (thread, borrow time, sampled
@@ -32,10 +33,12 @@ final class LeaseSlot implements JdbcHook {
 
     private static final AtomicLong IDS = new AtomicLong();
     private static final VarHandle STATE;
+    private static final VarHandle REF;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(LeaseSlot.class, "state", long.class);
+            REF = MethodHandles.lookup().findVarHandle(LeaseSlot.class, "ref", LeaseRef.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -138,16 +141,6 @@ final class LeaseSlot implements JdbcHook {
         return true;
     }
 
-    private static final VarHandle REF;
-
-    static {
-        try {
-            REF = MethodHandles.lookup().findVarHandle(LeaseSlot.class, "ref", LeaseRef.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** @return whether the record holds a lease now */
     boolean busy() {
         return ((long) STATE.getAcquire(this) & PHASE) == BUSY;
@@ -227,8 +220,7 @@ final class LeaseSlot implements JdbcHook {
             return -1;
         }
         try {
-            return physical.isWrapperFor(org.postgresql.PGConnection.class)
-                    ? physical.unwrap(org.postgresql.PGConnection.class).getBackendPID() : -1;
+            return physical.isWrapperFor(PGConnection.class) ? physical.unwrap(PGConnection.class).getBackendPID() : -1;
         } catch (SQLException | RuntimeException e) {
             return -1;
         }
