@@ -25,12 +25,15 @@ import org.slf4j.LoggerFactory;
  * DbGuard guard = DbGuard.builder().dataSource(pool).checks(pool.checks()).build();
  * }</pre>
  *
- * <p>Every borrow is tracked (time, thread, backend pid, and the borrow-site stack on sampled borrows).
+ * <p>Every borrow is tracked (time, thread, backend pid, and the borrow-site stack on sampled borrows) in a
+ * reusable record: a borrow allocates nothing of its own unless it is fully tracked.
  * A connection held past {@link PoolGuardConfig#leakThreshold()} is reported once with its borrow site,
  * its holder's current stack and its session state in {@code pg_stat_activity}; its return is reported
- * too. A connection that becomes unreachable without {@code close()} (no statement or result set of it
- * reachable either) is reported as a certain leak, and returned to HikariCP after a rollback when
- * {@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)} is on. A
+ * too. A fully tracked connection (sampled, or every borrow once the pool runs hot, a leak was seen,
+ * {@code sampleEvery(1)} or {@code reclaimUnclosed}) that becomes unreachable without {@code close()} (no
+ * statement or result set of it reachable either) is reported as a certain leak, and returned to HikariCP
+ * after a rollback when {@link PoolGuardConfig.Builder#reclaimUnclosed(boolean)} is on; an unsampled one is
+ * reported as held too long after the threshold, which turns full tracking on. A
  * borrow that times out throws a {@link PoolExhaustedException} naming the cause.
  */
 public final class GuardedPool extends DelegatingDataSource implements Closeable {

@@ -20,7 +20,11 @@ import javax.sql.DataSource;
  * @param leakThreshold       how long a connection may be held before it is reported; may be below
  *                            HikariCP's 2 second floor
  * @param sampleEvery         capture the borrow-site stack on 1 borrow in this many (1 = every borrow);
- *                            every borrow is captured anyway once the pool runs hot or a leak was seen
+ *                            every borrow is captured anyway once the pool runs hot or a leak was seen.
+ *                            A captured (fully tracked) borrow is also watched for being dropped without
+ *                            {@code close()} ({@link LeakReport.Kind#UNCLOSED}); an unsampled one that is never
+ *                            closed is reported as {@link LeakReport.Kind#HELD_TOO_LONG} after
+ *                            {@code leakThreshold}, which turns full tracking on for every later borrow
  * @param hotPercent          the share of maximumPoolSize in use from which every borrow is captured
  * @param instances           how many instances of the application run this pool against the same server
  * @param diagnosisTimeout    the connect and statement timeout of diagnosis queries
@@ -31,7 +35,8 @@ import javax.sql.DataSource;
  *                            own registry when it is a Micrometer one (typed Object so that Micrometer stays optional)
  * @param maxFrames           the most application frames kept per stack
  * @param reclaimUnclosed     whether a connection that became unreachable without close() is rolled back and
- *                            returned to HikariCP (see {@link Builder#reclaimUnclosed(boolean)})
+ *                            returned to HikariCP (see {@link Builder#reclaimUnclosed(boolean)}); on, every
+ *                            borrow is fully tracked
  */
 public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double hotPercent, int instances,
                               Duration diagnosisTimeout, DataSource diagnosisDataSource,
@@ -99,7 +104,14 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
         }
 
         /**
-         * @param value capture the borrow site on 1 borrow in this many (default 256; 1 captures every borrow)
+         * Captures the borrow site of 1 borrow in this many. A captured borrow is fully tracked: also watched for
+         * being dropped without {@code close()} (reported as {@link LeakReport.Kind#UNCLOSED}, reclaimed with
+         * {@link #reclaimUnclosed(boolean)}). The other borrows cost a reusable record and nothing else: one of
+         * them dropped without {@code close()} is reported as {@link LeakReport.Kind#HELD_TOO_LONG} once held past
+         * {@code leakThreshold}, and from then on every borrow is fully tracked, as it is once the pool runs hot.
+         *
+         * @param value capture the borrow site on 1 borrow in this many (default 256; 1 captures and fully
+         *              tracks every borrow)
          * @return this builder
          */
         public Builder sampleEvery(int value) {
@@ -181,7 +193,8 @@ public record PoolGuardConfig(Duration leakThreshold, int sampleEvery, double ho
          * the connection: code that keeps HikariCP's or the driver's connection (obtained with
          * {@code unwrap()}) and drops the wrapper would have its connection rolled back and closed under it.
          * Statements, result sets and database metadata obtained through the wrapper keep it reachable, so
-         * they are safe.
+         * they are safe. On, every borrow is fully tracked (as with {@code sampleEvery(1)}: a phantom reference
+         * per borrow), so that every unclosed connection is found.
          *
          * @param value true to roll back and return unclosed connections (default false: report only)
          * @return this builder

@@ -1,31 +1,21 @@
 package io.ampora.dbguard.hikari.internal;
 
-import io.ampora.dbguard.internal.jdbc.JdbcHook;
-import io.ampora.dbguard.internal.jdbc.LayeredConnection;
-import java.lang.ref.PhantomReference;
-import java.lang.ref.ReferenceQueue;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
-import org.postgresql.PGConnection;
 
 /**
- * One borrowed connection: who borrowed it, when, from where, and HikariCP's proxy it runs on.
- *
- * <p>It is a phantom reference to the layer's connection the application got: when that becomes unreachable
- * while the lease is still active, the reference is enqueued and the tracker reports a certain leak. It is also
- * the pool's {@link JdbcHook} on that connection: its close ends the lease.
+ * One borrowed connection as the tracker read it from its {@link LeaseSlot} (a copy: the record may hold the
+ * next borrow by the time this is used): who borrowed it, when, from where, the driver's connection, and
+ * HikariCP's proxy on fully tracked borrows.
  */
-final class Lease extends PhantomReference<LayeredConnection> implements JdbcHook {
+final class Lease {
 
     private static final int UNKNOWN_PID = 0;
-    private static final int NO_PID = -1;
 
-    private static final AtomicLong IDS = new AtomicLong();
-
-    final Connection proxy;
-    private final LeaseTracker tracker;
+    final LeaseSlot slot;
+    /** The record's generation: this borrow. */
+    final long generation;
     final Thread thread;
     /**
      * The clock reading at borrow: exact when {@link #exact}, otherwise the tracker's tick, which is at most
@@ -36,35 +26,26 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
     final boolean exact;
     /** The borrow-site stack, or null when this borrow was not sampled. */
     final Throwable site;
-    volatile boolean reported;
-    volatile boolean released;
-
-    private static final java.lang.invoke.VarHandle RELEASED;
-
-    static {
-        try {
-            RELEASED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "released", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-    /** The index in {@link LeaseSlots}, -1 in its overflow set. */
-    int slot;
-    // No initializer: 0 is UNKNOWN_PID, and writing a volatile field in the constructor costs a fence per borrow.
-    private volatile int pid;
+    /** The driver's connection (what HikariCP's proxy unwraps to), null when it could not be read. */
+    final Connection physical;
+    /** HikariCP's proxy on fully tracked borrows, null otherwise. */
+    final Connection proxy;
+    /** When the tracker first saw this lease active (0 = not yet): a lower bound of its age. */
+    private final long seenNanos;
+    private int pid = UNKNOWN_PID;
     private long id;
-    /** When the tracker first saw this lease active (0 = not yet): a lower bound of its age, never on the borrow path. */
-    private volatile long seenNanos;
 
-    Lease(LayeredConnection wrapper, LeaseTracker tracker, Throwable site, long borrowNanos, boolean exact,
-          ReferenceQueue<LayeredConnection> queue) {
-        super(wrapper, queue);
-        this.proxy = wrapper.delegate();
-        this.tracker = tracker;
-        this.thread = Thread.currentThread();
+    Lease(LeaseSlot slot, long generation, Thread thread, long borrowNanos, boolean exact, Throwable site,
+          Connection physical, Connection proxy, long seenNanos) {
+        this.slot = slot;
+        this.generation = generation;
+        this.thread = thread;
         this.borrowNanos = borrowNanos;
         this.exact = exact;
         this.site = site;
+        this.physical = physical;
+        this.proxy = proxy;
+        this.seenNanos = seenNanos;
     }
 
     /** @return the borrowing thread's name, read when asked (not on the borrow path) */
@@ -72,14 +53,10 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
         return thread.getName();
     }
 
-    /**
-     * The lease number, given on first use so that borrowing does not contend on a shared counter.
-     *
-     * @return a number unique in this JVM
-     */
-    synchronized long id() {
+    /** @return a number unique in this JVM, given on first use so that borrowing does not contend on a counter */
+    long id() {
         if (id == 0) {
-            id = IDS.incrementAndGet();
+            id = slot.id(generation);
         }
         return id;
     }
@@ -109,15 +86,7 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
         if (exact) {
             return now - borrowNanos;
         }
-        long seen = seenNanos;
-        return seen == 0 ? 0 : now - seen;
-    }
-
-    /** @param now the tracker's clock, recorded the first time the lease is seen */
-    void seen(long now) {
-        if (seenNanos == 0) {
-            seenNanos = now;
-        }
+        return seenNanos == 0 ? 0 : now - seenNanos;
     }
 
     /**
@@ -126,40 +95,29 @@ final class Lease extends PhantomReference<LayeredConnection> implements JdbcHoo
      * @return the pid, or -1 when the driver is not pgjdbc or the connection is gone
      */
     int backendPid() {
-        int p = pid;
-        if (p != UNKNOWN_PID) {
-            return p;
+        if (pid == UNKNOWN_PID) {
+            pid = LeaseSlot.pid(physical);
         }
-        try {
-            p = proxy.isWrapperFor(PGConnection.class) ? proxy.unwrap(PGConnection.class).getBackendPID() : NO_PID;
-        } catch (SQLException | RuntimeException e) {
-            p = NO_PID;
-        }
-        pid = p;
-        return p;
+        return pid;
     }
 
-    /** @return whether HikariCP's proxy was closed without our wrapper (statement.getConnection().close()) */
+    /** @return whether this lease still holds its record (not closed, not ended by the tracker) */
+    boolean active() {
+        return slot.holds(generation);
+    }
+
+    /**
+     * @return whether HikariCP's proxy was closed without the layer's connection (through {@code unwrap});
+     * known on fully tracked borrows only
+     */
     boolean proxyClosed() {
+        if (proxy == null) {
+            return false;
+        }
         try {
             return proxy.isClosed();
         } catch (SQLException e) {
             return true;
         }
-    }
-
-    /**
-     * The application closes the connection: the lease ends, before HikariCP's proxy is closed, so that the
-     * tracker (which drops leases whose proxy it finds closed) cannot remove it at the same time and the owner
-     * can take it out of its slot without an atomic instruction ({@link LeaseSlots#removeOwned}).
-     */
-    @Override
-    public void connectionClosing(LayeredConnection connection) {
-        tracker.closing(this);
-    }
-
-    /** Marks the lease released with release semantics: a plain store on x86, no fence on the return path. */
-    void markReleased() {
-        RELEASED.setRelease(this, true);
     }
 }

@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tracks every lease of one pool: records it on borrow (the borrow-site stack on sampled borrows, on every
- * borrow once the pool runs hot or a leak was seen), forgets it on close, and on its own daemon thread
- * reports leases held past the threshold and wrappers that became unreachable without close().
+ * Tracks every lease of one pool: records it on borrow in a reusable {@link LeaseSlot} (the borrow-site stack
+ * and a phantom reference on fully tracked borrows: sampled ones, every borrow once the pool runs hot, a leak
+ * was seen or {@code reclaimUnclosed} is on), forgets it on close, and on its own daemon thread reports
+ * leases held past the threshold and fully tracked connections that became unreachable without close().
  */
 public final class LeaseTracker implements AutoCloseable {
 
@@ -47,6 +48,8 @@ public final class LeaseTracker implements AutoCloseable {
     private final long tickMillis;
     private final LeaseSlots active;
     private final ReferenceQueue<LayeredConnection> unreachable = new ReferenceQueue<>();
+    private final int sampleEvery;
+    private final boolean reclaim;
     private final AtomicLong heldTooLong = new AtomicLong();
     private final AtomicLong unclosed = new AtomicLong();
     private final Deque<LeakReport> reports = new ArrayDeque<>();
@@ -78,7 +81,9 @@ public final class LeaseTracker implements AutoCloseable {
         this.scanMillis = Math.max(10, Math.min(250, config.leakThreshold().toMillis() / 4));
         this.tickMillis = Math.min(scanMillis, MAX_TICK_MILLIS);
         this.captureAll = config.sampleEvery() == 1;
-        this.active = new LeaseSlots(maxPoolSize.getAsInt());
+        this.sampleEvery = config.sampleEvery();
+        this.reclaim = config.reclaimUnclosed();
+        this.active = new LeaseSlots(maxPoolSize.getAsInt(), this);
         this.scanner = new Thread(this::scanLoop, "ampora-dbguard-leaks-" + pool);
         scanner.setDaemon(true);
         scanner.start();
@@ -101,24 +106,40 @@ public final class LeaseTracker implements AutoCloseable {
     }
 
     /**
-     * Records a borrow. Call it from the borrowing method so that the captured stack holds the caller.
+     * Records a borrow in a reusable record: nothing is allocated unless this borrow is fully tracked (its
+     * borrow site sampled, or every borrow once the pool runs hot, a leak was seen or {@code reclaimUnclosed}
+     * is on), when a phantom reference watches the connection for an unclosed leak.
+     * Call it from the borrowing method so that the captured stack holds the caller.
      *
      * @param proxy HikariCP's connection
-     * @return the wrapper to hand to the application
+     * @return the layer's connection to hand to the application
      */
     public LayeredConnection track(Connection proxy) {
+        Connection physical = physicalOf(proxy);
+        LeaseSlot slot = active.claim();
+        LayeredConnection wrapper = LayeredConnection.of(proxy, slot);
         Throwable site = null;
+        LeaseRef ref = null;
         boolean exact = exactClock;
-        if (capture()) {
+        if (fullTracking() || sampled()) {
             site = borrowSite();
             exact = true;
+            ref = watch(wrapper, slot, proxy);
         }
-        long at = exact ? System.nanoTime() : tick;
-        LayeredConnection wrapper = LayeredConnection.of(proxy, null);
-        Lease lease = new Lease(wrapper, this, site, at, exact, unreachable);
-        wrapper.addHook(lease);
-        active.add(lease);
+        slot.fill(Thread.currentThread(), exact ? System.nanoTime() : tick, exact, site, physical, ref);
         return wrapper;
+    }
+
+    /**
+     * @param proxy HikariCP's connection (or the driver's)
+     * @return what it unwraps to: the driver's connection, which HikariCP's proxy no longer unwraps to once closed
+     */
+    static Connection physicalOf(Connection proxy) {
+        try {
+            return proxy.unwrap(Connection.class);
+        } catch (SQLException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** Kept out of {@link #track} so that the rare stack capture does not weigh on the compiled borrow path. */
@@ -126,33 +147,44 @@ public final class LeaseTracker implements AutoCloseable {
         return new Throwable("borrow site");
     }
 
-    private boolean capture() {
-        return captureAll || hot || ThreadLocalRandom.current().nextInt(config.sampleEvery()) == 0;
+    private LeaseRef watch(LayeredConnection wrapper, LeaseSlot slot, Connection proxy) {
+        return new LeaseRef(wrapper, slot, slot.nextGeneration(), proxy, unreachable);
     }
 
-    /** @param lease a lease whose owner closes its connection now, before HikariCP's proxy */
-    void closing(Lease lease) {
-        if (active.removeOwned(lease)) {
-            ended(lease);
-        }
+    private boolean fullTracking() {
+        return captureAll || hot || reclaim;
     }
 
-    void released(Lease lease) {
-        if (active.remove(lease)) {
-            ended(lease);
-        }
+    private boolean sampled() {
+        return ThreadLocalRandom.current().nextInt(sampleEvery) == 0;
     }
 
-    private void ended(Lease lease) {
-        // no Reference.clear() (a native call): the lease is unreachable once removed, so never enqueued
-        lease.markReleased();
+    /**
+     * The owner closes its connection, before HikariCP's proxy: the lease ends.
+     *
+     * @param slot its record
+     * @param busy the record's state, read by the owner
+     */
+    void closing(LeaseSlot slot, long busy) {
+        long generation = LeaseSlot.generation(busy);
         PoolMetrics m = metrics;
-        if (m.recordsHold() || lease.reported) {
-            long held = System.nanoTime() - lease.borrowNanos;
-            m.hold(held);
-            if (lease.reported) {
-                publish(report(lease, LeakReport.Kind.RETURNED, held, List.of(), null));
-            }
+        boolean reported = slot.reported(generation);
+        if (!m.recordsHold() && !reported) {
+            slot.freeOwned(busy);
+            active.released(slot);
+            return;
+        }
+        long held = System.nanoTime() - slot.borrowNanos();
+        Lease lease = reported ? slot.snapshot() : null;
+        if (lease != null) {
+            lease.id();
+            lease.backendPid();
+        }
+        slot.freeOwned(busy);
+        active.released(slot);
+        m.hold(held);
+        if (lease != null) {
+            publish(report(lease, LeakReport.Kind.RETURNED, held, List.of(), null));
         }
     }
 
@@ -223,7 +255,7 @@ public final class LeaseTracker implements AutoCloseable {
                 long now = System.nanoTime();
                 tick = now;
                 while (ref != null) {
-                    onUnreachable((Lease) ref);
+                    onUnreachable((LeaseRef) ref);
                     ref = unreachable.poll();
                 }
                 if (now - nextScan >= 0) {
@@ -232,7 +264,7 @@ public final class LeaseTracker implements AutoCloseable {
                     tick = System.nanoTime();
                     nextScan = tick + scanMillis * 1_000_000;
                 } else {
-                    active.forEach(l -> l.seen(now));
+                    active.forEachSlot(slot -> slot.seen(now));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -243,13 +275,14 @@ public final class LeaseTracker implements AutoCloseable {
         }
     }
 
-    private void onUnreachable(Lease lease) {
-        if (!active.remove(lease)) {
+    private void onUnreachable(LeaseRef ref) {
+        Lease lease = ref.slot.snapshot();
+        if (lease == null || lease.generation != ref.generation || !ref.slot.freeIf(ref.generation)) {
             return;
         }
-        lease.released = true;
+        active.released(ref.slot);
         if (lease.proxyClosed()) {
-            // closed through statement.getConnection().close(): returned to the pool, not a leak
+            // closed through HikariCP's proxy (unwrap): returned to the pool, not a leak
             return;
         }
         captureAll = true;
@@ -299,16 +332,17 @@ public final class LeaseTracker implements AutoCloseable {
         List<Lease> overdue = new ArrayList<>();
         List<Lease> leases = active.snapshot();
         for (Lease lease : leases) {
-            lease.seen(now);
+            lease.slot.seen(now);
         }
         // the pool runs hot: capture every borrow site until it cools down (checked here, off the borrow path)
         hot = leases.size() * 100.0 >= config.hotPercent() * maxPoolSize.getAsInt();
         for (Lease lease : leases) {
-            if (lease.reported || lease.minAgeNanos(now) < thresholdNanos) {
+            if (lease.slot.reported(lease.generation) || lease.minAgeNanos(now) < thresholdNanos) {
                 continue;
             }
             if (lease.proxyClosed()) {
-                released(lease);
+                // HikariCP's proxy was closed through unwrap, or found broken: the application still holds the
+                // layer's connection, whose close (or unreachability) ends the lease; not reported
                 continue;
             }
             overdue.add(lease);
@@ -319,10 +353,10 @@ public final class LeaseTracker implements AutoCloseable {
         captureAll = true;
         Map<Integer, SessionActivity> activity = activityOf(overdue);
         for (Lease lease : overdue) {
-            if (lease.released) {
+            if (!lease.active()) {
                 continue;
             }
-            lease.reported = true;
+            lease.slot.markReported(lease.generation);
             heldTooLong.incrementAndGet();
             List<StackTraceElement> holder = StackFilter.top(lease.thread.getStackTrace(), config.maxFrames());
             publish(report(lease, LeakReport.Kind.HELD_TOO_LONG, System.nanoTime() - lease.borrowNanos, holder,
