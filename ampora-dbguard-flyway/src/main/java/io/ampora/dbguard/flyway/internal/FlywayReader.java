@@ -84,12 +84,18 @@ public final class FlywayReader {
         String schema = historySchema(config, session);
         boolean exists = tableExists(session, schema, config.table());
         FluentConfiguration fc = configure(config, new SessionDataSource(session));
-        if (!config.flywayLogging()) {
-            fc = fc.loggers(QuietFlywayLogCreator.class.getName()); // its INFO lines on every run, unless asked
+        if (config.flywayLogging()) {
+            return new Status(Arrays.asList(fc.load().info().all()), schema, exists);
         }
-        Flyway flyway = fc.load();
-        MigrationInfo[] all = flyway.info().all();
-        return new Status(Arrays.asList(all), schema, exists);
+        // its INFO lines on every run at DEBUG, on this thread only: the creator becomes Flyway's global one
+        FluentConfiguration quiet = fc.loggers(QuietFlywayLogCreator.class.getName());
+        try {
+            return new Status(Arrays.asList(QuietFlywayLogCreator.quietly(() -> quiet.load().info().all())), schema, exists);
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
