@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
@@ -43,6 +44,25 @@ class FlywayLoggingTest {
 
         assertThat(asked).as("the same run with Flyway's logging asked for").contains("INFO org.flywaydb");
         assertThat(logged).doesNotContain("INFO org.flywaydb");
+    }
+
+    /**
+     * Flyway's log configuration is global: every {@code Flyway} instance makes its own the one all Flyway
+     * loggers use. The application's own migration, configured before the guard's checks and run after them (the
+     * Spring Boot starter's order), must still log at INFO; it lost those lines while the checks' quiet logger
+     * was everyone's.
+     */
+    @Test
+    void applicationsMigrationStillLogsAtInfoAfterTheGuardReadTheStatusQuietly(TestDatabase db) throws Exception {
+        String v3 = FlywayChecksTest.V3;
+        FlywayChecksTest.migrate(db.dataSource(), "earlier", v3); // creates Flyway's loggers, opened below
+        Flyway application = Flyway.configure().dataSource(db.dataSource()).schemas("app").locations(v3).load();
+        DbGuard.builder().dataSource(db.dataSource())
+                .checks(FlywayGuard.custom().locations(v3).schemas("app").build().checks()).build().report();
+
+        String logged = stderrWithFlywayAtInfo(application::migrate);
+
+        assertThat(logged).contains("INFO org.flywaydb").contains("Successfully applied");
     }
 
     private static String stderrWithFlywayAtInfo(Runnable run) throws Exception {
