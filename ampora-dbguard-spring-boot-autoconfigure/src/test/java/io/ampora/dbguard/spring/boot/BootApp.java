@@ -1,5 +1,9 @@
 package io.ampora.dbguard.spring.boot;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ampora.dbguard.spring.boot.app.OrdersApplication;
 import io.ampora.dbguard.testing.TestDatabase;
 import java.io.IOException;
@@ -9,8 +13,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -98,6 +108,66 @@ final class BootApp implements AutoCloseable {
 
     HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path));
+    }
+
+    /** What {@link #twoTenantTraffic} sent and saw. */
+    record Traffic(int requests, int written, int foreign) {
+    }
+
+    /**
+     * Requests for two tenants from several threads, alternating per thread and request: even requests write an
+     * order (POST), odd ones list the tenant's orders (GET); every answer must be 200, and every row written or
+     * listed that carries the other tenant is counted as foreign.
+     *
+     * @param tenants    the two tenants
+     * @param threads    how many threads send
+     * @param perThread  how many requests each sends
+     * @return the counts
+     * @throws Exception what a request or an assertion threw
+     */
+    Traffic twoTenantTraffic(List<String> tenants, int threads, int perThread) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        AtomicInteger foreign = new AtomicInteger();
+        AtomicInteger written = new AtomicInteger();
+        AtomicInteger requests = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        String tenant = tenants.get((thread + i) % 2);
+                        HttpResponse<String> r = i % 2 == 0
+                                ? send(request("/orders?item=t" + thread + "-" + i)
+                                        .POST(HttpRequest.BodyPublishers.noBody()), tenant)
+                                : send(request("/orders").GET(), tenant);
+                        requests.incrementAndGet();
+                        assertThat(r.statusCode()).as("%s", r.body()).isEqualTo(200);
+                        JsonNode body = json.readTree(r.body());
+                        if (i % 2 == 0) {
+                            written.incrementAndGet();
+                            if (!body.get("tenant").asText().equals(tenant)) {
+                                foreign.incrementAndGet();
+                            }
+                        } else {
+                            for (JsonNode seen : body) {
+                                if (!seen.asText().equals(tenant)) {
+                                    foreign.incrementAndGet();
+                                }
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Traffic(requests.get(), written.get(), foreign.get());
     }
 
     /** Polls a path until its answer satisfies the condition; fails with the last answer after the timeout. */

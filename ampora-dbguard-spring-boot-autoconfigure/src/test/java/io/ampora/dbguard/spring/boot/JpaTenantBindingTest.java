@@ -3,7 +3,6 @@ package io.ampora.dbguard.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ampora.dbguard.rls.TenantDataSource;
 import io.ampora.dbguard.spring.boot.jpa.JpaOrdersApplication;
@@ -16,14 +15,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,56 +72,17 @@ class JpaTenantBindingTest {
         assertThat(app.bean(DataSource.class).isWrapperFor(TenantDataSource.class)
                 || app.bean(DataSource.class) instanceof TenantDataSource).as("the JPA DataSource is tenant-bound").isTrue();
         List<String> tenants = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-        AtomicInteger foreign = new AtomicInteger();
-        AtomicInteger written = new AtomicInteger();
-        AtomicInteger requests = new AtomicInteger();
         execute("SELECT pg_stat_statements_reset()");
-        ExecutorService threads = Executors.newFixedThreadPool(THREADS);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int thread = t;
-                done.add(threads.submit(() -> {
-                    for (int i = 0; i < REQUESTS_PER_THREAD; i++) {
-                        String tenant = tenants.get((thread + i) % 2);
-                        HttpResponse<String> r = i % 2 == 0
-                                ? app.send(app.request("/orders?item=t" + thread + "-" + i)
-                                        .POST(HttpRequest.BodyPublishers.noBody()), tenant)
-                                : app.send(app.request("/orders").GET(), tenant);
-                        requests.incrementAndGet();
-                        assertThat(r.statusCode()).as("%s", r.body()).isEqualTo(200);
-                        JsonNode body = JSON.readTree(r.body());
-                        if (i % 2 == 0) {
-                            written.incrementAndGet();
-                            if (!body.get("tenant").asText().equals(tenant)) {
-                                foreign.incrementAndGet();
-                            }
-                        } else {
-                            for (JsonNode seen : body) {
-                                if (!seen.asText().equals(tenant)) {
-                                    foreign.incrementAndGet();
-                                }
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            threads.shutdownNow();
-        }
+        BootApp.Traffic traffic = app.twoTenantTraffic(tenants, THREADS, REQUESTS_PER_THREAD);
         long setConfigCalls = setConfigCalls();
-        assertThat(foreign.get()).as("foreign rows seen or written").isZero();
-        assertThat(count("SELECT count(*) FROM orders")).as("rows written, counted by the superuser").isEqualTo(written.get());
+        assertThat(traffic.foreign()).as("foreign rows seen or written").isZero();
+        assertThat(count("SELECT count(*) FROM orders")).as("rows written, counted by the superuser").isEqualTo(traffic.written());
         assertThat(count("SELECT count(DISTINCT tenant_id) FROM orders")).isEqualTo(2);
         // one @Transactional per request; a write runs INSERT and the refresh's SELECT in it: still one binding
         assertThat(setConfigCalls).as("set_config calls of the application role, one per transaction")
-                .isEqualTo(requests.get());
+                .isEqualTo(traffic.requests());
         System.out.printf("JPA tenant binding: %d requests (%d writes), %d set_config calls, 0 foreign rows%n",
-                requests.get(), written.get(), setConfigCalls);
+                traffic.requests(), traffic.written(), setConfigCalls);
     }
 
     @Test

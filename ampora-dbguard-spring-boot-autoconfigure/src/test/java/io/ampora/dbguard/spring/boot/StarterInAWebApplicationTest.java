@@ -24,10 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -167,46 +163,9 @@ class StarterInAWebApplicationTest {
     @Order(4)
     void tenantBindingUnderLoadSeesAndWritesNoForeignRowAndARequestWithoutTenantFails() throws Exception {
         List<String> tenants = List.of(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-        AtomicInteger foreign = new AtomicInteger();
-        AtomicInteger written = new AtomicInteger();
-        ExecutorService threads = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                int thread = t;
-                done.add(threads.submit(() -> {
-                    for (int i = 0; i < 500; i++) {
-                        String tenant = tenants.get((thread + i) % 2);
-                        HttpResponse<String> r = i % 2 == 0
-                                ? app.send(app.request("/orders?item=t" + thread + "-" + i)
-                                        .POST(HttpRequest.BodyPublishers.noBody()), tenant)
-                                : app.send(app.request("/orders").GET(), tenant);
-                        assertThat(r.statusCode()).as("%s", r.body()).isEqualTo(200);
-                        JsonNode body = JSON.readTree(r.body());
-                        if (i % 2 == 0) {
-                            written.incrementAndGet();
-                            if (!body.get("tenant").asText().equals(tenant)) {
-                                foreign.incrementAndGet();
-                            }
-                        } else {
-                            for (JsonNode seen : body) {
-                                if (!seen.asText().equals(tenant)) {
-                                    foreign.incrementAndGet();
-                                }
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-        assertThat(foreign.get()).as("foreign rows seen or written").isZero();
-        assertThat(count("SELECT count(*) FROM orders")).as("rows written, counted by the superuser").isEqualTo(written.get());
+        BootApp.Traffic traffic = app.twoTenantTraffic(tenants, 8, 500);
+        assertThat(traffic.foreign()).as("foreign rows seen or written").isZero();
+        assertThat(count("SELECT count(*) FROM orders")).as("rows written, counted by the superuser").isEqualTo(traffic.written());
         assertThat(count("SELECT count(DISTINCT tenant_id) FROM orders")).isEqualTo(2);
 
         HttpResponse<String> noTenant = app.get("/orders");
@@ -214,7 +173,7 @@ class StarterInAWebApplicationTest {
         assertThat(noTenant.body()).contains("io.ampora.dbguard.rls.MissingTenantException");
         HttpResponse<String> noTenantWrite = app.send(app.request("/orders?item=x").POST(HttpRequest.BodyPublishers.noBody()), null);
         assertThat(noTenantWrite.statusCode()).isEqualTo(500);
-        assertThat(count("SELECT count(*) FROM orders")).as("nothing written without a tenant").isEqualTo(written.get());
+        assertThat(count("SELECT count(*) FROM orders")).as("nothing written without a tenant").isEqualTo(traffic.written());
     }
 
     private static long sessions() throws Exception {
