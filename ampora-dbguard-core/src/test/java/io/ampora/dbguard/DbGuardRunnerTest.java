@@ -8,8 +8,8 @@ import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
-import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.ResultSet;
@@ -170,26 +170,9 @@ class DbGuardRunnerTest {
         assertThat(headroom.get("findings").get(0).get("details").has("applicationName")).isTrue();
     }
 
-    abstract static class FakeCheck implements DatabaseCheck {
-        private final String id;
-
+    abstract static class FakeCheck extends NamedTestCheck {
         FakeCheck(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "a test check";
+            super(id, "a test check");
         }
     }
 }

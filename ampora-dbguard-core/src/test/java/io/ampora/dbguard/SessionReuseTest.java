@@ -8,6 +8,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.ResultSet;
@@ -130,33 +131,17 @@ class SessionReuseTest {
     }
 
     /** Says its backend pid, whether it is read-only, its statement_timeout and whether its transaction is new. */
-    static final class PidCheck implements DatabaseCheck {
+    static final class PidCheck extends NamedTestCheck {
         /** When each check started (nanoTime), by id. */
         static final java.util.Map<String, Long> STARTED = new java.util.concurrent.ConcurrentHashMap<>();
-        private final String id;
 
         PidCheck(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "says which connection it ran on";
+            super(id, "says which connection it ran on");
         }
 
         @Override
         public CheckResult run(CheckContext context) throws Exception {
-            STARTED.put(id, System.nanoTime());
+            STARTED.put(id(), System.nanoTime());
             try (Statement st = context.connection().createStatement();
                  ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), current_setting('transaction_read_only'),"
                          + " current_setting('statement_timeout'),"
@@ -171,28 +156,12 @@ class SessionReuseTest {
     }
 
     /** Runs its SQL and says its backend pid and "ok" or the SQLState it failed with. */
-    static final class SqlCheck implements DatabaseCheck {
-        private final String id;
+    static final class SqlCheck extends NamedTestCheck {
         private final String sql;
 
         SqlCheck(String id, String sql) {
-            this.id = id;
+            super(id, "runs " + sql);
             this.sql = sql;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "runs " + sql;
         }
 
         @Override

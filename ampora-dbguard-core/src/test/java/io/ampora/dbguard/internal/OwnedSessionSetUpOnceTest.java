@@ -7,8 +7,8 @@ import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
-import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.ResultSet;
@@ -62,26 +62,9 @@ class OwnedSessionSetUpOnceTest {
     }
 
     /** Says its transaction's read-only flag, statement_timeout, lock_timeout and application_name. */
-    static final class Bounds implements DatabaseCheck {
-        private final String id;
-
+    static final class Bounds extends NamedTestCheck {
         Bounds(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "says the bounds of its session";
+            super(id, "says the bounds of its session");
         }
 
         @Override
