@@ -7,28 +7,29 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The lease records of one pool, allocated once: borrowing claims a free record with one CAS and fills it,
- * returning frees it with a release store, so that a borrow allocates nothing. Each thread starts its probe
- * at its own record, {@value #STRIDE} records from the next thread's (the records were allocated in order,
- * so threads do not write the same cache lines), and a thread returning and borrowing again reuses its
- * record. When every record is taken (the pool was resized at runtime, or many threads collide) a borrow
- * gets a record of its own in an overflow set.
+ * The lease records of one pool, allocated once: borrowing claims a free record and fills it, returning frees it
+ * with a release store, so that a borrow allocates nothing. A thread owns the records it took ({@link
+ * LeaseSlot#adopt}): its home record (from a hash of its id) or, when another thread owns that, the one it found
+ * next, remembered per thread; a borrow claims an owned free record with plain stores, no atomic instruction.
+ * A thread that ended leaves its records to the next thread that probes them. When no record can be had (more
+ * living threads than records, or many nested borrows) a borrow gets a record of its own in an overflow set.
  */
 final class LeaseSlots {
-
-    private static final int STRIDE = 16;
 
     private final LeaseSlot[] slots;
     private final int mask;
     private final LeaseTracker tracker;
     private final Set<LeaseSlot> overflow = ConcurrentHashMap.newKeySet();
+    /** A thread's record away from its home (its home record is another thread's). */
+    private final ThreadLocal<LeaseSlot> away = new ThreadLocal<>();
 
     /**
      * @param maxPoolSize the pool's maximumPoolSize when wrapped
      * @param tracker     the records' hook target
      */
     LeaseSlots(int maxPoolSize, LeaseTracker tracker) {
-        int n = Integer.highestOneBit(Math.max(64, maxPoolSize * STRIDE) - 1) << 1;
+        // records are owned per thread: room for many more threads than connections (a web server's workers)
+        int n = Integer.highestOneBit(Math.max(256, maxPoolSize * 16) - 1) << 1;
         this.slots = new LeaseSlot[n];
         for (int i = 0; i < n; i++) {
             slots[i] = new LeaseSlot(tracker, false);
@@ -37,12 +38,30 @@ final class LeaseSlots {
         this.tracker = tracker;
     }
 
-    /** @return a free record claimed for the current thread ({@link LeaseSlot#claim()}) */
+    private int home(Thread t) {
+        return (int) ((t.getId() * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+    }
+
+    /** @return a free record claimed for the current thread ({@link LeaseSlot#claimOwned}) */
     LeaseSlot claim() {
-        int start = (int) (Thread.currentThread().getId() * STRIDE) & mask;
+        Thread t = Thread.currentThread();
+        LeaseSlot home = slots[home(t)];
+        return home.claimOwned(t) ? home : claimAway(t);
+    }
+
+    /** Not on the common path: the home record is busy (a nested borrow), another thread's, or not adopted yet. */
+    private LeaseSlot claimAway(Thread t) {
+        LeaseSlot mine = away.get();
+        if (mine != null && mine.claimOwned(t)) {
+            return mine;
+        }
+        int start = home(t);
         for (int i = 0; i <= mask; i++) {
             LeaseSlot slot = slots[(start + i) & mask];
-            if (slot.claim()) {
+            if (slot.adopt(t) && slot.claimOwned(t)) {
+                if (i != 0 && (mine == null || !mine.owned(t))) {
+                    away.set(slot);
+                }
                 return slot;
             }
         }
@@ -87,6 +106,16 @@ final class LeaseSlots {
             }
         }
         return result;
+    }
+
+    /** @return how many records were allocated outside the array and are still held */
+    int overflowCount() {
+        return overflow.size();
+    }
+
+    /** @return how many records the array holds */
+    int capacity() {
+        return slots.length;
     }
 
     int size() {
