@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 
@@ -70,6 +71,9 @@ final class LeaseSlot implements JdbcHook {
     private volatile long seenGeneration;
     private volatile long seenNanos;
     private volatile long reportedGeneration;
+
+    /** Borrows into this record until the next sampled one: the owner's alone, like the record. */
+    private int untilSample;
 
     // the lease number, given on first use (not on the borrow path)
     private long idGeneration;
@@ -138,6 +142,25 @@ final class LeaseSlot implements JdbcHook {
             return false;
         }
         return OWNER.compareAndSet(this, o, t);
+    }
+
+    /**
+     * Counts a borrow into this record towards the next sampled one: on average 1 in {@code every}, each gap drawn
+     * at random between 1 and {@code 2 * every - 1} so that no borrow pattern falls between samples for ever (and
+     * the random draw is paid once per sample, not per borrow).
+     *
+     * @param every the sampling period ({@link io.ampora.dbguard.hikari.PoolGuardConfig#sampleEvery()})
+     * @return whether this borrow is sampled
+     */
+    boolean sampleDue(int every) {
+        int left = untilSample - 1;
+        if (left > 0) {
+            untilSample = left;
+            return false;
+        }
+        // left is -1 on the record's first borrow: not sampled, the first gap is drawn
+        untilSample = every == 1 ? 1 : (int) Math.min(Integer.MAX_VALUE, 1 + ThreadLocalRandom.current().nextLong(2L * every - 1));
+        return left == 0 || every == 1;
     }
 
     /** @return the generation the next {@link #fill} publishes, for the owner of a claimed record */

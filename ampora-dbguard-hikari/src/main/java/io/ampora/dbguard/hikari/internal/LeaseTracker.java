@@ -20,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -118,16 +117,24 @@ public final class LeaseTracker implements AutoCloseable {
         Connection physical = physicalOf(proxy);
         LeaseSlot slot = active.claim();
         LayeredConnection wrapper = LayeredConnection.of(proxy, slot);
-        Throwable site = null;
-        LeaseRef ref = null;
-        boolean exact = exactClock;
-        if (fullTracking() || sampled()) {
-            site = borrowSite();
-            exact = true;
-            ref = watch(wrapper, slot, proxy);
+        if (fullTracking() || slot.sampleDue(sampleEvery)) {
+            trackFully(wrapper, slot, proxy, physical);
+        } else {
+            boolean exact = exactClock;
+            slot.fill(Thread.currentThread(), exact ? System.nanoTime() : tick, exact, null, physical, null);
         }
-        slot.fill(Thread.currentThread(), exact ? System.nanoTime() : tick, exact, site, physical, ref);
         return wrapper;
+    }
+
+    /**
+     * A fully tracked borrow: its site, the exact clock and a phantom reference. Out of {@link #track} so that
+     * the common borrow compiles small (C2 inlines a compiled method into its callers only under
+     * {@code InlineSmallCode}, and HikariCP's borrow inlined into {@code GuardedPool.getConnection} takes most
+     * of it).
+     */
+    private void trackFully(LayeredConnection wrapper, LeaseSlot slot, Connection proxy, Connection physical) {
+        Throwable site = new Throwable("borrow site");
+        slot.fill(Thread.currentThread(), System.nanoTime(), true, site, physical, watch(wrapper, slot, proxy));
     }
 
     /**
@@ -142,21 +149,12 @@ public final class LeaseTracker implements AutoCloseable {
         }
     }
 
-    /** Kept out of {@link #track} so that the rare stack capture does not weigh on the compiled borrow path. */
-    private static Throwable borrowSite() {
-        return new Throwable("borrow site");
-    }
-
     private LeaseRef watch(LayeredConnection wrapper, LeaseSlot slot, Connection proxy) {
         return new LeaseRef(wrapper, slot, slot.nextGeneration(), proxy, unreachable);
     }
 
     private boolean fullTracking() {
         return captureAll || hot || reclaim;
-    }
-
-    private boolean sampled() {
-        return ThreadLocalRandom.current().nextInt(sampleEvery) == 0;
     }
 
     /**
@@ -174,6 +172,11 @@ public final class LeaseTracker implements AutoCloseable {
             active.released(slot);
             return;
         }
+        closingObserved(slot, busy, m, reported);
+    }
+
+    /** The close of a lease that is timed or was reported: out of {@link #closing} to keep the common close small. */
+    private void closingObserved(LeaseSlot slot, long busy, PoolMetrics m, boolean reported) {
         long held = System.nanoTime() - slot.borrowNanos();
         Lease lease = reported ? slot.snapshot() : null;
         if (lease != null) {

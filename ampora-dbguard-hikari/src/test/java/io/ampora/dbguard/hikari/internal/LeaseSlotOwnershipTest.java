@@ -98,6 +98,24 @@ class LeaseSlotOwnershipTest {
         mine.forEach(slot -> free(slots, slot));
     }
 
+    @Test
+    void sampledBorrowsComeOnAverageOneInSampleEveryAndNeverOnARecordsFirstBorrow() {
+        LeaseSlot slot = new LeaseSlot(null, false);
+        assertThat(slot.sampleDue(256)).as("a record's first borrow").isFalse();
+        int sampled = 0;
+        for (int i = 0; i < 256 * 1000; i++) {
+            if (slot.sampleDue(256)) {
+                sampled++;
+            }
+        }
+        assertThat(sampled).as("1 in 256 of 256,000 (gaps drawn from 1..511: sd ~18)").isBetween(900, 1100);
+
+        LeaseSlot every = new LeaseSlot(null, false);
+        for (int i = 0; i < 10; i++) {
+            assertThat(every.sampleDue(1)).as("sampleEvery(1) samples every borrow").isTrue();
+        }
+    }
+
     private static LeaseSlot borrow(LeaseSlots slots) {
         LeaseSlot slot = slots.claim();
         slot.fill(Thread.currentThread(), System.nanoTime(), false, null, null, null);
