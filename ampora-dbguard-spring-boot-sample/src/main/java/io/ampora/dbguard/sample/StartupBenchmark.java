@@ -255,13 +255,18 @@ final class StartupBenchmark {
         // measured. Liveness (Boot's own group, no DbGuard) and readiness (with dbguard) alternate, so both see the
         // same machine; the JDK HttpClient's figure for readiness follows, for comparison with earlier runs.
         try (KeepAliveClient client = new KeepAliveClient(port)) {
-            for (int i = 0; i < Math.max(requests, 2_000); i++) {
+            // -Dbenchmark.warmup=PAIRS: a longer warm-up lets the JIT compiler threads finish before the measured window
+            int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
+            for (int i = 0; i < warmup; i++) {
                 client.get("/actuator/health/liveness");
                 client.get("/actuator/health/readiness");
             }
             long sessionsBefore = sessions(superuser);
             long[] live = new long[requests];
             long[] ready = new long[requests];
+            long[] readyAt = new long[requests];
+            long[] liveAt = new long[requests];
+            long window = System.nanoTime();
             int readyBytes = 0;
             int liveBytes = 0;
             long gcBefore = gcMillis();
@@ -276,16 +281,20 @@ final class StartupBenchmark {
                 long t3 = System.nanoTime();
                 live[i] = (t1 - t0) / 1_000;
                 ready[i] = (t3 - t2) / 1_000;
+                liveAt[i] = (t0 - window) / 1_000_000;
+                readyAt[i] = (t2 - window) / 1_000_000;
             }
             long clientGc = gcMillis() - gcBefore;
             Thread.sleep(1_500); // session statistics are flushed at most once a second
             long opened = sessions(superuser) - sessionsBefore; // includes the benchmark's own statistics session(s)
             System.out.printf(Locale.ROOT, "probes over HTTP, a blocking keep-alive client, %d requests each, alternating,"
                     + " after %d warm-up pairs (client GC meanwhile %d ms; %d connections in all: Tomcat closes one after 100"
-                    + " requests, the reconnection is not timed):%n", requests, Math.max(requests, 2_000), clientGc,
+                    + " requests, the reconnection is not timed):%n", requests, warmup, clientGc,
                     client.connections());
             percentiles("  liveness  (Boot only, " + liveBytes + " bytes)", live);
             percentiles("  readiness (with dbguard, " + readyBytes + " bytes)", ready);
+            slow("  liveness ", live, liveAt);
+            slow("  readiness", ready, readyAt);
             System.out.printf(Locale.ROOT, "  sessions counted by pg_stat_database meanwhile (the benchmark's own statistics"
                     + " reads included): %d%n", opened);
         }
@@ -302,6 +311,20 @@ final class StartupBenchmark {
             }
         }
         percentiles("  readiness with the JDK HttpClient (one client, HTTP/1.1)", micros);
+    }
+
+    /** When the requests over 1 ms came (ms into the measured window): a tail from the machine shows as clusters. */
+    private static void slow(String what, long[] micros, long[] atMillis) {
+        StringBuilder at = new StringBuilder();
+        int n = 0;
+        for (int i = 0; i < micros.length; i++) {
+            if (micros[i] > 1_000) {
+                if (n++ < 40) {
+                    at.append(n > 1 ? ", " : "").append(atMillis[i]).append(" ms: ").append(micros[i]).append(" us");
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s requests over 1 ms: %d (at %s)%n", what, n, at);
     }
 
     private static void percentiles(String what, long[] micros) {
