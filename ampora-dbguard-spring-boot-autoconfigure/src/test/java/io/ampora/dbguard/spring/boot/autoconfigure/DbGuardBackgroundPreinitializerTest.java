@@ -104,15 +104,16 @@ class DbGuardBackgroundPreinitializerTest {
         }
         assertThat(names).hasSizeGreaterThan(100);
         for (String name : names) {
-            if (name.contains(".spring.boot.autoconfigure.DbGuardActuatorAutoConfiguration$Boot4")
-                    || name.contains(".spring.boot.autoconfigure.DbGuardAutoConfiguration$Boot4")) {
-                continue; // Boot 4's nested configurations reference Boot 4 types, present only there
+            try {
+                assertThat(Class.forName(name, false, getClass().getClassLoader())).as(name).isNotNull();
+            } catch (NoClassDefFoundError e) {
+                // the class exists but needs a type of the other Boot generation (Boot 4's health API on Boot 3):
+                // the pre-initializer counts it as absent there, as the main thread never loads it
+                assertThat(e.getMessage()).as(name).startsWith("org/springframework/boot/");
             }
-            assertThat(Class.forName(name, false, getClass().getClassLoader())).as(name).isNotNull();
         }
     }
 
-    /** Starts and stops an application without a DataSource bean (and so without Flyway or JPA). */
     private static void run(Map<String, Object> properties) {
         Map<String, Object> p = new LinkedHashMap<>(properties);
         p.put("spring.autoconfigure.exclude", String.join(",",
