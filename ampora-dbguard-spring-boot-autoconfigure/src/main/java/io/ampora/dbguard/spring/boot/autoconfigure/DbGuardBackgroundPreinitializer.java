@@ -127,7 +127,13 @@ public final class DbGuardBackgroundPreinitializer implements ApplicationListene
     private static void work() {
         Run mine = run;
         try {
-            mine.outcome = preinitialize(DbGuardBackgroundPreinitializer.class.getClassLoader());
+            Outcome outcome = preinitialize(DbGuardBackgroundPreinitializer.class.getClassLoader());
+            mine.outcome = outcome;
+            org.slf4j.LoggerFactory.getLogger(DbGuardBackgroundPreinitializer.class).debug(
+                    "Pre-initialized in {} ms: {} starter classes initialized, {} driver/pool/Flyway classes loaded, {} not"
+                            + " on the class path, {} failed; {} checks, {} SQL resources", outcome.nanos() / 1_000_000,
+                    outcome.initialized(), outcome.loaded(), outcome.absent(), outcome.failed(), outcome.checks(),
+                    outcome.sqlResources());
         } catch (Throwable e) {
             // never fails the start: whatever was not loaded here is loaded by the main thread
         } finally {
