@@ -64,12 +64,8 @@ public final class DbGuardBackgroundPreinitializer implements ApplicationListene
     /** The pre-initialization started in this JVM: its thread and, once done, its outcome. */
     static final class Run {
         final CountDownLatch done = new CountDownLatch(1);
-        final Thread thread;
+        final Thread thread = new Thread(() -> work(this), THREAD_NAME);
         volatile Outcome outcome;
-
-        Run(Thread thread) {
-            this.thread = thread;
-        }
     }
 
     @Override
@@ -111,7 +107,7 @@ public final class DbGuardBackgroundPreinitializer implements ApplicationListene
     private static void start() {
         try {
             ClassLoader loader = DbGuardBackgroundPreinitializer.class.getClassLoader();
-            Run started = new Run(new Thread(DbGuardBackgroundPreinitializer::work, THREAD_NAME));
+            Run started = new Run();
             started.thread.setDaemon(true);
             started.thread.setContextClassLoader(loader);
             run = started;
@@ -124,8 +120,7 @@ public final class DbGuardBackgroundPreinitializer implements ApplicationListene
         }
     }
 
-    private static void work() {
-        Run mine = run;
+    private static void work(Run mine) {
         try {
             Outcome outcome = preinitialize(DbGuardBackgroundPreinitializer.class.getClassLoader());
             mine.outcome = outcome;
