@@ -114,6 +114,39 @@ class DbGuardBackgroundPreinitializerTest {
         }
     }
 
+    @Test
+    void aListedClassThatIsMissingOrFailsToInitializeIsCountedNeverThrown() {
+        String list = "# a comment\n"
+                + "io.ampora.dbguard.DbGuard\n"
+                + "io.ampora.dbguard.NoSuchClassAnyMore\n"
+                + Exploding.class.getName() + "\n"
+                + "org.postgresql.Driver\n";
+        ClassLoader loader = new ClassLoader(getClass().getClassLoader()) {
+            @Override
+            public InputStream getResourceAsStream(String name) {
+                return name.endsWith("/" + DbGuardBackgroundPreinitializer.CLASSES)
+                        ? new java.io.ByteArrayInputStream(list.getBytes(StandardCharsets.UTF_8))
+                        : super.getResourceAsStream(name);
+            }
+        };
+        DbGuardBackgroundPreinitializer.Outcome outcome = DbGuardBackgroundPreinitializer.preinitialize(loader);
+        assertThat(outcome.initialized()).as("DbGuard").isEqualTo(1);
+        assertThat(outcome.absent()).as("the missing name").isEqualTo(1);
+        assertThat(outcome.failed()).as("the class whose static initializer throws").isEqualTo(1);
+        assertThat(outcome.loaded()).as("the driver, loaded only").isEqualTo(1);
+        assertThat(outcome.checks()).isGreaterThan(20);
+    }
+
+    /** A starter-named class whose static initializer throws. */
+    static final class Exploding {
+        static final int VALUE = explode();
+
+        private static int explode() {
+            throw new IllegalStateException("static initializer failed on purpose");
+        }
+    }
+
+    /** Starts and stops an application without a DataSource bean (and so without Flyway or JPA). */
     private static void run(Map<String, Object> properties) {
         Map<String, Object> p = new LinkedHashMap<>(properties);
         p.put("spring.autoconfigure.exclude", String.join(",",
