@@ -38,7 +38,11 @@ import javax.sql.DataSource;
  *   database opened meanwhile ({@code pg_stat_database.sessions}).</li>
  * </ol>
  * Run: {@code java -jar ampora-dbguard-spring-boot-sample/target/ampora-dbguard-spring-boot-sample.jar
- * benchmark [runs] [requests]} (defaults 10 and 1000).
+ * benchmark [runs] [requests]} (defaults 10 and 1000; {@code requests} 0: the startup only, {@code runs} 0: the probes
+ * only). {@code -Dbenchmark.without=...} replaces what the "without" variant adds (default
+ * {@code --ampora.dbguard.enabled=false}), {@code -Dbenchmark.with=...} adds to the "with" variant: space-separated
+ * words, {@code -D...} ones JVM options (e.g. {@code -Dbenchmark.without=-Dampora.dbguard.background-preinitializer.ignore=true}
+ * compares the starter with and without its background pre-initializer).
  */
 final class StartupBenchmark {
 
@@ -81,12 +85,17 @@ final class StartupBenchmark {
             String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/sample";
             List<String> common = List.of("--spring.datasource.url=" + url, "--spring.datasource.username=sample_app",
                     "--spring.datasource.password=sample-app-secret", "--server.port=0", "--server.address=127.0.0.1");
-            List<String> with = common;
+            List<String> with = new ArrayList<>(common);
+            with.addAll(words(System.getProperty("benchmark.with", "")));
             List<String> without = new ArrayList<>(common);
-            without.add("--ampora.dbguard.enabled=false");
+            without.addAll(words(System.getProperty("benchmark.without", "--ampora.dbguard.enabled=false")));
+            long began = System.nanoTime();
             if (runs > 0) { // benchmark 0 N: the probes only
                 System.out.printf("startup: %d cold starts each, interleaved; java %s, %d cpus%n", runs,
                         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+                System.out.printf("variants: 'without' adds %s, 'with' adds %s (-Dbenchmark.without=..., -Dbenchmark.with=...;"
+                        + " -D words are JVM options)%n", without.subList(common.size(), without.size()),
+                        with.subList(common.size(), with.size()));
                 stop(start(jar, with)); // migrates the database; both variants then start on the same migrated database
                 stop(start(jar, without));
                 List<Start> withStarter = new ArrayList<>();
@@ -104,7 +113,11 @@ final class StartupBenchmark {
                 }
                 report("Boot 'Started ... in' (context)", withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
                         withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray());
+                pairs("Boot 'Started ... in' (context)", withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray());
                 report("JVM uptime at 'Started'", withoutStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray());
+                pairs("JVM uptime at 'Started'", withoutStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray(),
                         withStarter.stream().mapToDouble(s -> s.processSeconds() * 1000).toArray());
                 double[] checks = withStarter.stream().mapToDouble(Start::checkMillis).toArray();
                 System.out.printf("the guard's own checks at startup (before Flyway + at startup): median %.0f ms, min %.0f, max %.0f%n",
@@ -113,19 +126,84 @@ final class StartupBenchmark {
                 report("Boot 'Started ... in' minus the checks' own time",
                         withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
                         withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000 - s.checkMillis()).toArray());
+                double[] upper = pairs("Boot 'Started ... in' minus the checks' own time",
+                        withoutStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000).toArray(),
+                        withStarter.stream().mapToDouble(s -> s.contextSeconds() * 1000 - s.checkMillis()).toArray());
+                System.out.printf(Locale.ROOT, "goal 'under 150 ms added' (the checks' own time apart), by the pairs: %s%n",
+                        upper == null ? "undecided (too few pairs for a 95 %% interval: 6 or more)"
+                                : upper[1] < 150 ? String.format(Locale.ROOT, "met (the interval's upper end %.0f ms < 150 ms)", upper[1])
+                                : upper[0] >= 150 ? String.format(Locale.ROOT, "missed (the interval's lower end %.0f ms >= 150 ms)", upper[0])
+                                : String.format(Locale.ROOT, "undecided (the interval [%.0f, %.0f] ms holds 150 ms: more pairs or a quieter"
+                                        + " machine)", upper[0], upper[1]));
 
                 parts(withoutStarter, withStarter);
             }
 
-            List<String> probe = new ArrayList<>(with);
-            probe.add("--ampora.dbguard.monitor.interval=1h");
-            Start app = start(jar, probe);
-            try {
-                probe(app.port(), requests, postgres.getPostgresDatabase());
-            } finally {
-                stop(app);
+            if (requests > 0) { // benchmark N 0: the startup only
+                List<String> probe = new ArrayList<>(with);
+                probe.add("--ampora.dbguard.monitor.interval=1h");
+                Start app = start(jar, probe);
+                try {
+                    probe(app.port(), requests, postgres.getPostgresDatabase());
+                } finally {
+                    stop(app);
+                }
             }
+            System.out.printf(Locale.ROOT, "benchmark ran %.0f s%n", (System.nanoTime() - began) / 1e9);
         }
+    }
+
+    private static List<String> words(String s) {
+        return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
+    }
+
+    /**
+     * The per-pair differences (with minus without, the two starts of one pair run back to back, so they share the
+     * machine's state): their median and a distribution-free 95 % confidence interval for it from the order
+     * statistics (the sign test's binomial bounds: no normality assumed; with 10 pairs the 2nd and 9th smallest
+     * differences, 97.9 % coverage; with 30 the 10th and 21st, 95.7 %).
+     *
+     * @return the interval's ends, or null with fewer than 6 pairs
+     */
+    private static double[] pairs(String what, double[] without, double[] with) {
+        int n = Math.min(without.length, with.length);
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = with[i] - without[i];
+        }
+        Arrays.sort(d);
+        int k = orderStatistic(n);
+        if (k == 0) {
+            System.out.printf(Locale.ROOT, "%s, per pair (with minus without): median %.0f ms, min %.0f, max %.0f over %d pairs"
+                    + " (too few for a 95 %% interval: 6 or more)%n", what, median(d), d[0], d[n - 1], n);
+            return null;
+        }
+        double lo = d[k - 1];
+        double hi = d[n - k];
+        System.out.printf(Locale.ROOT, "%s, per pair (with minus without): median %.0f ms, 95 %% confidence interval [%.0f, %.0f] ms"
+                        + " (order statistics %d and %d of %d pairs, coverage %.1f %%), min %.0f, max %.0f%n", what, median(d), lo, hi,
+                k, n + 1 - k, n, 100 * (1 - 2 * binomialCdf(n, k - 1)), d[0], d[n - 1]);
+        return new double[] {lo, hi};
+    }
+
+    /** The largest k with P(Bin(n, 1/2) <= k - 1) <= 2.5 %, or 0 when there is none (n < 6). */
+    static int orderStatistic(int n) {
+        int k = 0;
+        while (k + 1 <= n / 2 && binomialCdf(n, k) <= 0.025) {
+            k++;
+        }
+        return k;
+    }
+
+    /** P(Bin(n, 1/2) <= x). */
+    static double binomialCdf(int n, int x) {
+        double sum = 0;
+        double c = 1; // C(n, 0)
+        for (int i = 0; i <= x; i++) {
+            sum += c;
+            c = c * (n - i) / (i + 1);
+        }
+        return sum / Math.pow(2, n);
     }
 
     /**
@@ -178,9 +256,10 @@ final class StartupBenchmark {
         List<String> command = new ArrayList<>();
         command.add(new File(System.getProperty("java.home"), "bin/java").getPath());
         command.add("-Dsample.startup-steps=true"); // each part's own time, printed after "Started" (StartupSteps)
+        appArgs.stream().filter(a -> a.startsWith("-D")).forEach(command::add);
         command.add("-jar");
         command.add(jar);
-        command.addAll(appArgs);
+        appArgs.stream().filter(a -> !a.startsWith("-D")).forEach(command::add);
         long t0 = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -61,6 +61,7 @@ public class DbGuardProperties {
     private final Flyway flyway = new Flyway();
     private final Tenant tenant = new Tenant();
     private final Metrics metrics = new Metrics();
+    private final BackgroundPreinitializer backgroundPreinitializer = new BackgroundPreinitializer();
 
     /** @return whether the starter is on */
     public boolean isEnabled() {
@@ -155,6 +156,11 @@ public class DbGuardProperties {
     /** @return the metrics properties */
     public Metrics getMetrics() {
         return metrics;
+    }
+
+    /** @return the background pre-initializer's properties */
+    public BackgroundPreinitializer getBackgroundPreinitializer() {
+        return backgroundPreinitializer;
     }
 
     /** {@code ampora.dbguard.monitor.*}: how often the background monitor re-runs the checks. */
@@ -386,6 +392,30 @@ public class DbGuardProperties {
         /** @param enabled whether metrics are on */
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /**
+     * {@code ampora.dbguard.background-preinitializer.*}: the starter loads the classes it needs on a daemon thread
+     * while Boot prepares the context (see {@link DbGuardBackgroundPreinitializer}). Read from the environment when
+     * Boot has prepared it (system property, environment variable or application properties), not bound.
+     */
+    public static class BackgroundPreinitializer {
+
+        /**
+         * Whether to skip the background class loading (like Boot's spring.backgroundpreinitializer.ignore); it
+         * never runs with a single CPU or with ampora.dbguard.enabled=false.
+         */
+        private boolean ignore;
+
+        /** @return whether the background class loading is skipped */
+        public boolean isIgnore() {
+            return ignore;
+        }
+
+        /** @param ignore whether to skip the background class loading */
+        public void setIgnore(boolean ignore) {
+            this.ignore = ignore;
         }
     }
 }

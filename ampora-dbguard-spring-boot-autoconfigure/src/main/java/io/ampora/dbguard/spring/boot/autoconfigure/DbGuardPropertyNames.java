@@ -24,12 +24,13 @@ final class DbGuardPropertyNames {
 
     static {
         KNOWN.put("", List.of("enabled", "verify-on-startup", "production", "application-name", "connect-timeout",
-                "check-timeout", "checks", "monitor", "pool", "flyway", "tenant", "metrics"));
+                "check-timeout", "checks", "monitor", "pool", "flyway", "tenant", "metrics", "background-preinitializer"));
         KNOWN.put("monitor", List.of("interval", "intervals", "fleet", "instance"));
         KNOWN.put("pool", List.of("enabled", "leak-threshold", "instances", "sample-every", "reclaim-unclosed"));
         KNOWN.put("flyway", List.of("enabled", "snapshot", "expect-no-pending", "migration-role"));
         KNOWN.put("tenant", List.of("enabled", "setting"));
         KNOWN.put("metrics", List.of("enabled"));
+        KNOWN.put("background-preinitializer", List.of("ignore"));
     }
 
     private DbGuardPropertyNames() {
