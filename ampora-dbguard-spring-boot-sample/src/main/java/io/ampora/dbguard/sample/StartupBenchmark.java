@@ -390,6 +390,52 @@ final class StartupBenchmark {
             }
         }
         percentiles("  readiness with the JDK HttpClient (one client, HTTP/1.1)", micros);
+        floor(requests);
+    }
+
+    /**
+     * The machine's floor for one HTTP exchange between two threads: the JDK's own {@code HttpServer} (no Boot, no
+     * Tomcat, no JSON) answering the liveness body from the benchmark's JVM to the same client, after the same
+     * warm-up. A probe cannot be faster than this on the machine; its tail is the operating system's and the
+     * virtual machine's (thread wake-ups), not the application's.
+     */
+    private static void floor(int requests) throws Exception {
+        byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
+        // the JDK's server writes the headers and the body apart and leaves Nagle's algorithm on by default, which
+        // with the client's delayed acknowledgement costs 40 ms a request; Tomcat sets TCP_NODELAY, so this does too
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/floor", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+        server.setExecutor(worker);
+        server.start();
+        try (KeepAliveClient client = new KeepAliveClient(server.getAddress().getPort())) {
+            int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
+            for (int i = 0; i < 2 * warmup; i++) {
+                client.get("/floor");
+            }
+            long[] micros = new long[requests];
+            long[] at = new long[requests];
+            long window = System.nanoTime();
+            for (int i = 0; i < requests; i++) {
+                client.ready();
+                long t0 = System.nanoTime();
+                client.get("/floor");
+                micros[i] = (System.nanoTime() - t0) / 1_000;
+                at[i] = (t0 - window) / 1_000_000;
+            }
+            percentiles("  floor: the JDK's HttpServer in this JVM, " + body.length + " bytes, no framework, same client", micros);
+            slow("  floor    ", micros, at);
+        } finally {
+            server.stop(0);
+            worker.shutdownNow();
+        }
     }
 
     /** When the requests over 1 ms came (ms into the measured window): a tail from the machine shows as clusters. */
