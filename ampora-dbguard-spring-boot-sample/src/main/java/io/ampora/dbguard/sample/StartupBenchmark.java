@@ -336,33 +336,18 @@ final class StartupBenchmark {
         try (KeepAliveClient client = new KeepAliveClient(port)) {
             // -Dbenchmark.warmup=PAIRS: a longer warm-up lets the JIT compiler threads finish before the measured window
             int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
-            for (int i = 0; i < warmup; i++) {
-                client.get("/actuator/health/liveness");
-                client.get("/actuator/health/readiness");
-            }
+            // the warm-up runs the very loop that is measured, so that the client's JIT has compiled it before the
+            // measured window (compiling it then took a core from the server for a few hundred ms on 2 cores)
+            alternate(client, warmup);
             long sessionsBefore = sessions(superuser);
-            long[] live = new long[requests];
-            long[] ready = new long[requests];
-            long[] readyAt = new long[requests];
-            long[] liveAt = new long[requests];
-            long window = System.nanoTime();
-            int readyBytes = 0;
-            int liveBytes = 0;
             long gcBefore = gcMillis();
-            for (int i = 0; i < requests; i++) {
-                client.ready();
-                long t0 = System.nanoTime();
-                liveBytes = client.get("/actuator/health/liveness");
-                long t1 = System.nanoTime();
-                client.ready();
-                long t2 = System.nanoTime();
-                readyBytes = client.get("/actuator/health/readiness");
-                long t3 = System.nanoTime();
-                live[i] = (t1 - t0) / 1_000;
-                ready[i] = (t3 - t2) / 1_000;
-                liveAt[i] = (t0 - window) / 1_000_000;
-                readyAt[i] = (t2 - window) / 1_000_000;
-            }
+            Alternating measured = alternate(client, requests);
+            long[] live = measured.live();
+            long[] ready = measured.ready();
+            long[] liveAt = measured.liveAt();
+            long[] readyAt = measured.readyAt();
+            int liveBytes = measured.liveBytes();
+            int readyBytes = measured.readyBytes();
             long clientGc = gcMillis() - gcBefore;
             Thread.sleep(1_500); // session statistics are flushed at most once a second
             long opened = sessions(superuser) - sessionsBefore; // includes the benchmark's own statistics session(s)
@@ -393,6 +378,49 @@ final class StartupBenchmark {
         floor(requests);
     }
 
+    private static long[][] floorLoop(KeepAliveClient client, int requests) throws java.io.IOException {
+        long[] micros = new long[requests];
+        long[] at = new long[requests];
+        long window = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            client.ready();
+            long t0 = System.nanoTime();
+            client.get("/floor");
+            micros[i] = (System.nanoTime() - t0) / 1_000;
+            at[i] = (t0 - window) / 1_000_000;
+        }
+        return new long[][] {micros, at};
+    }
+
+    /** Liveness and readiness, alternating: each request's time (us) and when it started (ms into the window). */
+    private record Alternating(long[] live, long[] ready, long[] liveAt, long[] readyAt, int liveBytes, int readyBytes) {
+    }
+
+    private static Alternating alternate(KeepAliveClient client, int requests) throws java.io.IOException {
+        long[] live = new long[requests];
+        long[] ready = new long[requests];
+        long[] liveAt = new long[requests];
+        long[] readyAt = new long[requests];
+        int liveBytes = 0;
+        int readyBytes = 0;
+        long window = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            client.ready();
+            long t0 = System.nanoTime();
+            liveBytes = client.get("/actuator/health/liveness");
+            long t1 = System.nanoTime();
+            client.ready();
+            long t2 = System.nanoTime();
+            readyBytes = client.get("/actuator/health/readiness");
+            long t3 = System.nanoTime();
+            live[i] = (t1 - t0) / 1_000;
+            ready[i] = (t3 - t2) / 1_000;
+            liveAt[i] = (t0 - window) / 1_000_000;
+            readyAt[i] = (t2 - window) / 1_000_000;
+        }
+        return new Alternating(live, ready, liveAt, readyAt, liveBytes, readyBytes);
+    }
+
     /**
      * The machine's floor for one HTTP exchange between two threads: the JDK's own {@code HttpServer} (no Boot, no
      * Tomcat, no JSON) answering the liveness body from the benchmark's JVM to the same client, after the same
@@ -417,19 +445,10 @@ final class StartupBenchmark {
         server.start();
         try (KeepAliveClient client = new KeepAliveClient(server.getAddress().getPort())) {
             int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
-            for (int i = 0; i < 2 * warmup; i++) {
-                client.get("/floor");
-            }
-            long[] micros = new long[requests];
-            long[] at = new long[requests];
-            long window = System.nanoTime();
-            for (int i = 0; i < requests; i++) {
-                client.ready();
-                long t0 = System.nanoTime();
-                client.get("/floor");
-                micros[i] = (System.nanoTime() - t0) / 1_000;
-                at[i] = (t0 - window) / 1_000_000;
-            }
+            floorLoop(client, 2 * warmup); // the measured loop itself, compiled before the window
+            long[][] timed = floorLoop(client, requests);
+            long[] micros = timed[0];
+            long[] at = timed[1];
             percentiles("  floor: the JDK's HttpServer in this JVM, " + body.length + " bytes, no framework, same client", micros);
             slow("  floor    ", micros, at);
         } finally {
