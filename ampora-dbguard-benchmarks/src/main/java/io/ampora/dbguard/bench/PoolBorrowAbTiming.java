@@ -1,8 +1,8 @@
 package io.ampora.dbguard.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.bench.stub.StubDriver;
+import io.ampora.dbguard.bench.stub.StubPools;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import java.sql.Connection;
@@ -65,14 +65,7 @@ public final class PoolBorrowAbTiming {
     }
 
     private static HikariDataSource hikari(int size, boolean autoCommit, String name) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(StubDriver.URL);
-        config.setDriverClassName(StubDriver.class.getName());
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(size);
-        config.setAutoCommit(autoCommit);
-        config.setPoolName(name);
-        return new HikariDataSource(config);
+        return new HikariDataSource(StubPools.config(size, autoCommit, name));
     }
 
     private static void run(int size, boolean autoCommit, boolean escape, int threads, int rounds, int slice)

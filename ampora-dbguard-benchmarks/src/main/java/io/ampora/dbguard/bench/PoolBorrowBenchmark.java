@@ -3,6 +3,7 @@ package io.ampora.dbguard.bench;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.bench.stub.StubDriver;
+import io.ampora.dbguard.bench.stub.StubPools;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import java.sql.Connection;
@@ -58,13 +59,7 @@ public class PoolBorrowBenchmark {
     @Setup
     public void setUp() throws Exception {
         Class.forName(StubDriver.class.getName());
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(StubDriver.URL);
-        config.setDriverClassName(StubDriver.class.getName());
-        config.setMaximumPoolSize(maxPoolSize);
-        config.setMinimumIdle(maxPoolSize);
-        config.setAutoCommit(autoCommit);
-        config.setPoolName("bench-" + pool);
+        HikariConfig config = StubPools.config(maxPoolSize, autoCommit, "bench-" + pool);
         if (pool.equals("hikari-leak-detection")) {
             config.setLeakDetectionThreshold(60_000);
         }

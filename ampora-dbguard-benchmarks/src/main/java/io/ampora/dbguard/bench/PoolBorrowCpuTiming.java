@@ -1,8 +1,8 @@
 package io.ampora.dbguard.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.bench.stub.StubDriver;
+import io.ampora.dbguard.bench.stub.StubPools;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
 import java.io.BufferedReader;
@@ -112,14 +112,7 @@ public final class PoolBorrowCpuTiming {
 
     private static void child(String pool, int size, boolean autoCommit, boolean isVoid, int seconds) throws Exception {
         Class.forName(StubDriver.class.getName());
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(StubDriver.URL);
-        config.setDriverClassName(StubDriver.class.getName());
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(size);
-        config.setAutoCommit(autoCommit);
-        config.setPoolName("cpu-" + pool);
-        HikariDataSource hikari = new HikariDataSource(config);
+        HikariDataSource hikari = new HikariDataSource(StubPools.config(size, autoCommit, "cpu-" + pool));
         dataSource = pool.equals("hikari") ? hikari : GuardedPool.wrap(hikari, PoolGuardConfig.defaults());
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double[] slices = new double[seconds];
