@@ -8,11 +8,10 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
-import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Probe;
-import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.testing.Await;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.io.ByteArrayOutputStream;
@@ -153,30 +152,14 @@ class DbGuardMonitorTest {
     }
 
     /** A check whose status the test sets; it counts its runs. */
-    static final class SwitchableCheck implements DatabaseCheck {
+    static final class SwitchableCheck extends NamedTestCheck {
         final AtomicReference<CheckStatus> status = new AtomicReference<>(CheckStatus.PASS);
         final AtomicInteger runs = new AtomicInteger();
-        private final String id;
         private final Set<Probe> probes;
 
         SwitchableCheck(String id, Set<Probe> probes) {
-            this.id = id;
+            super(id, "a check the test switches");
             this.probes = probes;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "a check the test switches";
         }
 
         @Override
@@ -193,7 +176,7 @@ class DbGuardMonitorTest {
         public CheckResult run(CheckContext context) {
             runs.incrementAndGet();
             CheckStatus s = status.get();
-            return CheckResult.builder(this).status(s).summary(id + " is " + s)
+            return CheckResult.builder(this).status(s).summary(id() + " is " + s)
                     .remediation(s == CheckStatus.PASS ? "" : "switch it back").build();
         }
     }

@@ -8,9 +8,9 @@ import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.DatabaseCheck;
-import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.monitor.ResultOrigin.Source;
 import io.ampora.dbguard.testing.Await;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.PreparedStatement;
@@ -97,29 +97,13 @@ class MonitorSchedulingTest {
     }
 
     /** Sleeps in the database for as long as the test says, then passes. */
-    static final class SleepingCheck implements DatabaseCheck {
+    static final class SleepingCheck extends NamedTestCheck {
         final AtomicLong sleepMillis = new AtomicLong();
         final AtomicInteger runs = new AtomicInteger();
-        private final String id;
 
         SleepingCheck(String id, long sleepMillis) {
-            this.id = id;
+            super(id, "sleeps in the database");
             this.sleepMillis.set(sleepMillis);
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "sleeps in the database";
         }
 
         @Override
@@ -129,7 +113,7 @@ class MonitorSchedulingTest {
                 ps.execute();
             }
             runs.incrementAndGet();
-            return CheckResult.pass(this, id + " slept " + sleepMillis.get() + " ms");
+            return CheckResult.pass(this, id() + " slept " + sleepMillis.get() + " ms");
         }
     }
 }

@@ -9,10 +9,10 @@ import io.ampora.dbguard.check.CheckContext;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
-import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.FaultProxy;
+import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.Statement;
@@ -248,26 +248,9 @@ class NetworkFaultTest {
         }
     }
 
-    abstract static class TestCheck implements DatabaseCheck {
-        private final String id;
-
+    abstract static class TestCheck extends NamedTestCheck {
         TestCheck(String id) {
-            this.id = id;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public RunbookSection runbook() {
-            return RunbookSection.BEYOND_RUNBOOK;
-        }
-
-        @Override
-        public String description() {
-            return "a test-only check";
+            super(id, "a test-only check");
         }
     }
 }
