@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ampora.dbguard.spring.boot.app.OrdersApplication;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.TestDatabase;
 import java.io.IOException;
 import java.net.URI;
@@ -173,17 +174,16 @@ final class BootApp implements AutoCloseable {
     /** Polls a path until its answer satisfies the condition; fails with the last answer after the timeout. */
     HttpResponse<String> await(String path, Predicate<HttpResponse<String>> condition, Duration timeout)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        HttpResponse<String> last = get(path);
-        while (!condition.test(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("GET " + path + " did not reach the expected answer within " + timeout
-                        + "; last: " + last.statusCode() + " " + last.body());
-            }
-            Thread.sleep(50);
-            last = get(path);
+        return Await.value("GET " + path + " to reach the expected answer", timeout, () -> new Answer(get(path)),
+                answer -> condition.test(answer.response())).response();
+    }
+
+    /** A response shown by its status and body in a failure message. */
+    private record Answer(HttpResponse<String> response) {
+        @Override
+        public String toString() {
+            return response.statusCode() + " " + response.body();
         }
-        return last;
     }
 
     @Override
