@@ -139,7 +139,7 @@ public final class CheckRunner {
 
     private Map<Target, ConnectionAttempt> connect(ExecutorService executor, long deadline,
                                                    Map<Target, ReportConnections> connections, boolean instanceOnly) {
-        Map<Target, CompletableFuture<ConnectionAttempt>> pending = new EnumMap<>(Target.class);
+        Map<Target, Pending> pending = new EnumMap<>(Target.class);
         pending.put(Target.PRIMARY, startAttempt(Target.PRIMARY, connections.get(Target.PRIMARY), executor, instanceOnly));
         if (config.replica() != null) {
             pending.put(Target.REPLICA, startAttempt(Target.REPLICA, connections.get(Target.REPLICA), executor, instanceOnly));
@@ -147,13 +147,21 @@ public final class CheckRunner {
         long connectBy = Math.min(deadline, System.nanoTime() + config.connectTimeout().toNanos());
         Map<Target, ConnectionAttempt> attempts = new EnumMap<>(Target.class);
         for (Target target : Target.values()) {
-            CompletableFuture<ConnectionAttempt> f = pending.get(target);
-            if (f == null) {
+            Pending p = pending.get(target);
+            if (p == null) {
                 attempts.put(target, new ConnectionAttempt(target, Duration.ZERO, Optional.empty(), Optional.empty(), false));
                 continue;
             }
             try {
-                attempts.put(target, f.get(Math.max(0, connectBy - System.nanoTime()), TimeUnit.NANOSECONDS));
+                ConnectionAttempt attempt = p.future().get(Math.max(0, connectBy - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (p.joined() && attempt.succeeded()) {
+                    // The hung attempt of an earlier report got through at last: its session says the server answered
+                    // before this report began, not now (a network that broke meanwhile would read as PASS). The
+                    // thread it held is free again, so this report connects for itself within what is left.
+                    Pending fresh = startAttempt(target, connections.get(target), executor, instanceOnly);
+                    attempt = fresh.future().get(Math.max(0, connectBy - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+                attempts.put(target, attempt);
             } catch (TimeoutException e) {
                 attempts.put(target, new ConnectionAttempt(target, config.connectTimeout(), Optional.empty(),
                         Optional.empty(), true));
@@ -171,20 +179,24 @@ public final class CheckRunner {
     /**
      * Starts a connection attempt, or joins the one an earlier report started if it still hangs: a DataSource
      * without login or socket timeouts on a blackholed network never returns, and a new attempt per report
-     * would strand one more thread each time.
+     * would strand one more thread each time. A joined attempt's failure is this report's too (the server did not
+     * answer for longer still); its success is not (see {@link #connect}).
      */
-    private CompletableFuture<ConnectionAttempt> startAttempt(Target target, ReportConnections dataSource,
-                                                              ExecutorService executor, boolean instanceOnly) {
+    private Pending startAttempt(Target target, ReportConnections dataSource, ExecutorService executor, boolean instanceOnly) {
         synchronized (inFlight) {
             CompletableFuture<ConnectionAttempt> previous = inFlight.get(target);
             if (previous != null && !previous.isDone()) {
                 LOG.debug("A connection attempt to the {} from an earlier report still hangs; waiting on it", target);
-                return previous;
+                return new Pending(previous, true);
             }
             CompletableFuture<ConnectionAttempt> attempt = CompletableFuture.supplyAsync(() -> attempt(target, dataSource, instanceOnly), executor);
             inFlight.put(target, attempt);
-            return attempt;
+            return new Pending(attempt, false);
         }
+    }
+
+    /** A connection attempt this report waits on, and whether an earlier report started it. */
+    private record Pending(CompletableFuture<ConnectionAttempt> future, boolean joined) {
     }
 
     private ConnectionAttempt attempt(Target target, ReportConnections dataSource, boolean instanceOnly) {
