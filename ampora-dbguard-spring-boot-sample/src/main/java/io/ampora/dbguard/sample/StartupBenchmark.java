@@ -33,9 +33,11 @@ import javax.sql.DataSource;
  *   {@code ampora.dbguard.enabled=false}, interleaved, against one embedded PostgreSQL (migrated by a warm-up start
  *   of each variant); per start Boot's "Started ... in" time, the JVM's uptime then, the time until the log line,
  *   and the guard's own check time ("Database verified ... in N ms", before Flyway and at startup);</li>
- *   <li>readiness probe: one started sample (monitor interval 1 h), {@code requests} warm-up then {@code requests}
- *   measured GETs of {@code /actuator/health/readiness} over loopback HTTP; p50/p99/max and the sessions the
- *   database opened meanwhile ({@code pg_stat_database.sessions}).</li>
+ *   <li>readiness probe: one started sample (monitor interval 1 h); a warm-up until the sample's JIT compilers are
+ *   quiet (read over JMX), then {@code -Dbenchmark.windows} (default 5) windows of {@code requests} GETs of
+ *   {@code /actuator/health/readiness} over loopback HTTP, alternating with Boot's own liveness group; per window
+ *   p50/p99/max and what the server's JVM did meanwhile (GC, JIT), and the sessions the database opened
+ *   ({@code pg_stat_database.sessions}).</li>
  * </ol>
  * Run: {@code java -jar ampora-dbguard-spring-boot-sample/target/ampora-dbguard-spring-boot-sample.jar
  * benchmark [runs] [requests]} (defaults 10 and 1000; {@code requests} 0: the startup only, {@code runs} 0: the probes
@@ -144,7 +146,7 @@ final class StartupBenchmark {
                 probe.add("--ampora.dbguard.monitor.interval=1h");
                 Start app = start(jar, probe);
                 try {
-                    probe(app.port(), requests, postgres.getPostgresDatabase());
+                    probe(app.port(), app.process(), requests, postgres.getPostgresDatabase());
                 } finally {
                     stop(app);
                 }
@@ -316,10 +318,11 @@ final class StartupBenchmark {
         }
     }
 
-    private static void probe(int port, int requests, DataSource superuser) throws Exception {
+    private static void probe(int port, Process server, int requests, DataSource superuser) throws Exception {
         if (port < 0) {
             throw new IllegalStateException("no port in the sample's log");
         }
+        int floorWarmup;
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest readiness = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
                 .timeout(Duration.ofSeconds(30)).GET().build();
@@ -333,32 +336,50 @@ final class StartupBenchmark {
         // one keep-alive connection, blocking, nothing allocated beyond the response bytes: the client is not what is
         // measured. Liveness (Boot's own group, no DbGuard) and readiness (with dbguard) alternate, so both see the
         // same machine; the JDK HttpClient's figure for readiness follows, for comparison with earlier runs.
-        try (KeepAliveClient client = new KeepAliveClient(port)) {
-            // -Dbenchmark.warmup=PAIRS: a longer warm-up lets the JIT compiler threads finish before the measured window
+        try (KeepAliveClient client = new KeepAliveClient(port); ServerJvm jvm = ServerJvm.attach(server)) {
+            // -Dbenchmark.warmup=PAIRS: the warm-up runs the very loop that is measured, so that the client's JIT has
+            // compiled it before the measured window (compiling it then took a core from the server for a few hundred ms)
             int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
-            // the warm-up runs the very loop that is measured, so that the client's JIT has compiled it before the
-            // measured window (compiling it then took a core from the server for a few hundred ms on 2 cores)
             alternate(client, warmup);
+            warmup += settle(client, jvm);
+            floorWarmup = warmup;
+            int windows = Math.max(1, Integer.getInteger("benchmark.windows", 5));
             long sessionsBefore = sessions(superuser);
-            long gcBefore = gcMillis();
-            Alternating measured = alternate(client, requests);
-            long[] live = measured.live();
-            long[] ready = measured.ready();
-            long[] liveAt = measured.liveAt();
-            long[] readyAt = measured.readyAt();
-            int liveBytes = measured.liveBytes();
-            int readyBytes = measured.readyBytes();
-            long clientGc = gcMillis() - gcBefore;
+            long[] readyP99 = new long[windows];
+            long[] liveP99 = new long[windows];
+            Alternating worst = null;
+            int worstWindow = 0;
+            System.out.printf(Locale.ROOT, "probes over HTTP, a blocking keep-alive client, %d windows of %d requests each,"
+                    + " liveness and readiness alternating, after %d warm-up pairs (Tomcat closes a connection after 100"
+                    + " requests, the reconnection is not timed):%n", windows, requests, warmup);
+            for (int w = 0; w < windows; w++) {
+                long clientGc = gcMillis();
+                long[] serverBefore = jvm == null ? null : jvm.counters();
+                Alternating measured = alternate(client, requests);
+                clientGc = gcMillis() - clientGc;
+                long[] serverAfter = jvm == null ? null : jvm.counters();
+                readyP99[w] = percentile(measured.ready(), 0.99);
+                liveP99[w] = percentile(measured.live(), 0.99);
+                System.out.printf(Locale.ROOT, "  window %d: readiness (with dbguard, %d bytes) %s; liveness (Boot only, %d bytes) %s;"
+                        + " server: %s; client GC %d ms%n", w + 1, measured.readyBytes(), summary(measured.ready()),
+                        measured.liveBytes(), summary(measured.live()), serverAfter == null ? "not readable"
+                                : String.format(Locale.ROOT, "%d GC pauses (%d ms), JIT %d ms", serverAfter[1] - serverBefore[1],
+                                        serverAfter[2] - serverBefore[2], serverAfter[0] - serverBefore[0]), clientGc);
+                if (worst == null || readyP99[w] > readyP99[worstWindow]) {
+                    worst = measured;
+                    worstWindow = w;
+                }
+            }
             Thread.sleep(1_500); // session statistics are flushed at most once a second
             long opened = sessions(superuser) - sessionsBefore; // includes the benchmark's own statistics session(s)
-            System.out.printf(Locale.ROOT, "probes over HTTP, a blocking keep-alive client, %d requests each, alternating,"
-                    + " after %d warm-up pairs (client GC meanwhile %d ms; %d connections in all: Tomcat closes one after 100"
-                    + " requests, the reconnection is not timed):%n", requests, warmup, clientGc,
-                    client.connections());
-            percentiles("  liveness  (Boot only, " + liveBytes + " bytes)", live);
-            percentiles("  readiness (with dbguard, " + readyBytes + " bytes)", ready);
-            slow("  liveness ", live, liveAt);
-            slow("  readiness", ready, readyAt);
+            long under = Arrays.stream(readyP99).filter(p -> p < 1_000).count();
+            System.out.printf(Locale.ROOT, "  readiness p99 by window: %s us (median %d us); windows under 1 ms: %d of %d%n",
+                    Arrays.toString(readyP99), percentile(readyP99, 0.5), under, windows);
+            System.out.printf(Locale.ROOT, "  liveness  p99 by window: %s us (median %d us), Boot's own group on the same"
+                    + " machine%n", Arrays.toString(liveP99), percentile(liveP99, 0.5));
+            System.out.printf("  the window with the highest readiness p99 (%d):%n", worstWindow + 1);
+            slow("    liveness ", worst.live(), worst.liveAt());
+            slow("    readiness", worst.ready(), worst.readyAt());
             System.out.printf(Locale.ROOT, "  sessions counted by pg_stat_database meanwhile (the benchmark's own statistics"
                     + " reads included): %d%n", opened);
         }
@@ -375,7 +396,104 @@ final class StartupBenchmark {
             }
         }
         percentiles("  readiness with the JDK HttpClient (one client, HTTP/1.1)", micros);
-        floor(requests);
+        floor(requests, floorWarmup);
+    }
+
+    /**
+     * Warm-up rounds of 2,000 pairs until the sample's JIT compilers are quiet: two rounds in a row that add at most
+     * {@code -Dbenchmark.settle.jit-ms} (default 10) ms of compilation, at most {@code -Dbenchmark.settle.max} (default
+     * 60,000) pairs. A Boot application is still compiling its request path with C2 after 20,000 requests on two
+     * cores (measured: 100-200 compilations a second, each taking a core from the server for up to tens of ms), and
+     * a window measured then times the compiler, not the probe.
+     *
+     * @return the pairs sent
+     */
+    private static int settle(KeepAliveClient client, ServerJvm jvm) throws java.io.IOException {
+        if (jvm == null) {
+            return 0;
+        }
+        int round = 2_000;
+        int max = Integer.getInteger("benchmark.settle.max", 60_000);
+        long quietMillis = Integer.getInteger("benchmark.settle.jit-ms", 10);
+        List<Long> added = new ArrayList<>();
+        int pairs = 0;
+        int quiet = 0;
+        while (quiet < 2 && pairs < max) {
+            long before = jvm.counters()[0];
+            alternate(client, round);
+            pairs += round;
+            long jit = jvm.counters()[0] - before;
+            added.add(jit);
+            quiet = jit <= quietMillis ? quiet + 1 : 0;
+        }
+        System.out.printf(Locale.ROOT, "server JIT compilation per warm-up round of %d pairs (ms): %s: %s after %d pairs%n", round,
+                added, quiet >= 2 ? "settled" : "NOT settled", pairs);
+        return pairs;
+    }
+
+    private static long percentile(long[] values, double p) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.max(0, (int) Math.ceil(sorted.length * p) - 1)];
+    }
+
+    private static String summary(long[] micros) {
+        long over = Arrays.stream(micros).filter(m -> m > 1_000).count();
+        return String.format(Locale.ROOT, "p50 %d us, p99 %d us, max %d us, %d over 1 ms", percentile(micros, 0.5),
+                percentile(micros, 0.99), percentile(micros, 1.0), over);
+    }
+
+    /**
+     * The sample's JVM seen over JMX (attach API, its local management agent): how long its JIT compilers and its
+     * collector have worked so far, so that the warm-up can run until the compilers are quiet and each window says
+     * what the server's JVM did meanwhile. Null (and a line saying why) when the JVM cannot be attached to.
+     */
+    private static final class ServerJvm implements AutoCloseable {
+        private final javax.management.remote.JMXConnector connector;
+        private final java.lang.management.CompilationMXBean jit;
+        private final List<java.lang.management.GarbageCollectorMXBean> collectors;
+
+        private ServerJvm(javax.management.remote.JMXConnector connector) throws java.io.IOException {
+            this.connector = connector;
+            javax.management.MBeanServerConnection server = connector.getMBeanServerConnection();
+            this.jit = java.lang.management.ManagementFactory.newPlatformMXBeanProxy(server,
+                    java.lang.management.ManagementFactory.COMPILATION_MXBEAN_NAME, java.lang.management.CompilationMXBean.class);
+            this.collectors = java.lang.management.ManagementFactory.getPlatformMXBeans(server,
+                    java.lang.management.GarbageCollectorMXBean.class);
+        }
+
+        static ServerJvm attach(Process process) {
+            try {
+                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(Long.toString(process.pid()));
+                String address;
+                try {
+                    address = vm.startLocalManagementAgent();
+                } finally {
+                    vm.detach();
+                }
+                return new ServerJvm(javax.management.remote.JMXConnectorFactory.connect(
+                        new javax.management.remote.JMXServiceURL(address)));
+            } catch (Exception | LinkageError e) {
+                System.out.println("the sample's JVM cannot be read over JMX (" + e + "): fixed warm-up, no server figures");
+                return null;
+            }
+        }
+
+        /** @return JIT compilation ms, GC pauses, GC ms so far */
+        long[] counters() {
+            long count = 0;
+            long millis = 0;
+            for (java.lang.management.GarbageCollectorMXBean gc : collectors) {
+                count += gc.getCollectionCount();
+                millis += gc.getCollectionTime();
+            }
+            return new long[] {jit.getTotalCompilationTime(), count, millis};
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            connector.close();
+        }
     }
 
     private static long[][] floorLoop(KeepAliveClient client, int requests) throws java.io.IOException {
@@ -427,7 +545,7 @@ final class StartupBenchmark {
      * warm-up. A probe cannot be faster than this on the machine; its tail is the operating system's and the
      * virtual machine's (thread wake-ups), not the application's.
      */
-    private static void floor(int requests) throws Exception {
+    private static void floor(int requests, int warmup) throws Exception {
         byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.US_ASCII);
         // the JDK's server writes the headers and the body apart and leaves Nagle's algorithm on by default, which
         // with the client's delayed acknowledgement costs 40 ms a request; Tomcat sets TCP_NODELAY, so this does too
@@ -444,8 +562,7 @@ final class StartupBenchmark {
         server.setExecutor(worker);
         server.start();
         try (KeepAliveClient client = new KeepAliveClient(server.getAddress().getPort())) {
-            int warmup = Integer.getInteger("benchmark.warmup", Math.max(requests, 2_000));
-            floorLoop(client, 2 * warmup); // the measured loop itself, compiled before the window
+            floorLoop(client, 2 * warmup); // as many requests as the probes' warm-up sent, through the measured loop itself
             long[][] timed = floorLoop(client, requests);
             long[] micros = timed[0];
             long[] at = timed[1];
