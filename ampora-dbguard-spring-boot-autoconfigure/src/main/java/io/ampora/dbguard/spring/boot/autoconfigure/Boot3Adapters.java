@@ -1,7 +1,6 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.monitor.DbGuardMonitor;
-import io.ampora.dbguard.monitor.ProbeResult;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -33,7 +32,7 @@ final class Boot3Adapters {
     /** A Boot 3 {@code HealthIndicator} answering from the monitor. */
     static final class HealthIndicatorFactory implements FactoryBean<Object> {
         private final Supplier<DbGuardMonitor> monitor;
-        private volatile HealthDetails.Built last;
+        private final HealthDetails.LastHealth last = new HealthDetails.LastHealth();
 
         HealthIndicatorFactory(Supplier<DbGuardMonitor> monitor) {
             this.monitor = monitor;
@@ -50,18 +49,12 @@ final class Boot3Adapters {
         }
 
         private Object health() throws ReflectiveOperationException {
-            ProbeResult readiness = HealthDetails.readiness(monitor.get());
-            HealthDetails.Built built = last;
-            if (built != null && built.readiness() == readiness) {
-                return built.health(); // nothing changed since the monitor's last run: no reflection, no details
-            }
-            HealthDetails.Answer answer = HealthDetails.of(readiness);
-            Class<?> health = ClassUtils.forName("org.springframework.boot.actuate.health.Health", LOADER);
-            Object builder = health.getMethod(answer.up() ? "up" : "down").invoke(null);
-            builder.getClass().getMethod("withDetails", Map.class).invoke(builder, answer.details());
-            Object result = builder.getClass().getMethod("build").invoke(builder);
-            last = new HealthDetails.Built(readiness, result);
-            return result;
+            return last.get(monitor.get(), answer -> {
+                Class<?> health = ClassUtils.forName("org.springframework.boot.actuate.health.Health", LOADER);
+                Object builder = health.getMethod(answer.up() ? "up" : "down").invoke(null);
+                builder.getClass().getMethod("withDetails", Map.class).invoke(builder, answer.details());
+                return builder.getClass().getMethod("build").invoke(builder);
+            });
         }
     }
 

@@ -1,7 +1,6 @@
 package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import io.ampora.dbguard.monitor.DbGuardMonitor;
-import io.ampora.dbguard.monitor.ProbeResult;
 import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -16,7 +15,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 public final class DbGuardHealthIndicator implements HealthIndicator {
 
     private final Supplier<DbGuardMonitor> monitor;
-    private volatile HealthDetails.Built last;
+    private final HealthDetails.LastHealth last = new HealthDetails.LastHealth();
 
     /** @param monitor the running monitor */
     public DbGuardHealthIndicator(DbGuardMonitor monitor) {
@@ -33,14 +32,7 @@ public final class DbGuardHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
-        ProbeResult readiness = HealthDetails.readiness(monitor.get());
-        HealthDetails.Built built = last;
-        if (built != null && built.readiness() == readiness) {
-            return (Health) built.health(); // nothing changed since the monitor's last run
-        }
-        HealthDetails.Answer answer = HealthDetails.of(readiness);
-        Health health = (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build();
-        last = new HealthDetails.Built(readiness, health);
-        return health;
+        return (Health) last.get(monitor.get(),
+                answer -> (answer.up() ? Health.up() : Health.down()).withDetails(answer.details()).build());
     }
 }

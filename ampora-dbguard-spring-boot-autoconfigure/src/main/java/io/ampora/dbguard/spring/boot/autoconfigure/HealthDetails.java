@@ -58,6 +58,42 @@ final class HealthDetails {
      * @param readiness the answer it was built from (compared by identity)
      * @param health    Boot's health object
      */
-    record Built(ProbeResult readiness, Object health) {
+    private record Built(ProbeResult readiness, Object health) {
+    }
+
+    /**
+     * Builds Boot's health object from an answer (Boot 4's API directly, Boot 3's by reflection).
+     *
+     * @param <E> what building may throw
+     */
+    @FunctionalInterface
+    interface HealthBuilder<E extends Exception> {
+        Object build(Answer answer) throws E;
+    }
+
+    /**
+     * The contributor's last health object, built again only when the monitor's readiness answer changed (the
+     * monitor keeps the same answer object until its next run): one per contributor, for Boot 4 and Boot 3 alike.
+     */
+    static final class LastHealth {
+        private volatile Built last;
+
+        /**
+         * @param monitor the running monitor
+         * @param builder builds Boot's health object when the answer changed
+         * @param <E>     what building may throw
+         * @return the health object for the monitor's current readiness answer
+         * @throws E when building fails
+         */
+        <E extends Exception> Object get(DbGuardMonitor monitor, HealthBuilder<E> builder) throws E {
+            ProbeResult readiness = readiness(monitor);
+            Built built = last;
+            if (built != null && built.readiness() == readiness) {
+                return built.health(); // nothing changed since the monitor's last run: no details built, no reflection
+            }
+            Object health = builder.build(of(readiness));
+            last = new Built(readiness, health);
+            return health;
+        }
     }
 }
