@@ -69,7 +69,9 @@ public class PoolBorrowBenchmark {
             case "guarded-every-borrow" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(1).build());
             // tracking without any stack capture: separates the cost of the lease bookkeeping from sampling
             case "guarded-no-stacks" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.MAX_VALUE).build());
-            default -> hikari;
+            default -> pool.startsWith("guarded-sample-") // guarded-sample-N: the default guard sampling 1 borrow in N
+                    ? GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.parseInt(pool.substring(15))).build())
+                    : hikari;
         };
     }
 
