@@ -1,6 +1,7 @@
 package io.ampora.dbguard.hikari.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.ampora.dbguard.hikari.ExhaustionCause;
 import io.ampora.dbguard.hikari.PoolDiagnosis;
 import io.ampora.dbguard.internal.SecretMasker;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Names why a borrow timed out, from what HikariCP says (the last connection failure), the leases the
@@ -37,6 +39,9 @@ public final class ExhaustionDiagnoser {
     private final LeaseTracker tracker;
     private final DiagnosisSource source;
     private final int instances;
+    /** How long an empty lease snapshot is read again while HikariCP counts active connections (see holders()). */
+    private static final int HANDOFF_WAIT_MILLIS = 20;
+
     private PoolDiagnosis last;
     private long lastNanos;
 
@@ -61,7 +66,7 @@ public final class ExhaustionDiagnoser {
      */
     public PoolDiagnosis diagnose(SQLException timeout) {
         Thread me = Thread.currentThread();
-        List<Lease> leases = tracker.activeLeases();
+        List<Lease> leases = holders();
         List<Lease> mine = leases.stream().filter(l -> l.thread == me).toList();
         if (!mine.isEmpty() && timeout.getCause() == null) {
             return nested(mine, leases, true);
@@ -74,6 +79,26 @@ public final class ExhaustionDiagnoser {
             lastNanos = System.nanoTime();
             return last;
         }
+    }
+
+    /**
+     * The tracked leases now. HikariCP hands a returned connection straight to a waiting borrower, whose lease is
+     * filled only once that thread runs again: with every connection in such a hand-off a snapshot sees no holder
+     * (a pool of one under load). So an empty snapshot while HikariCP counts active connections is read again
+     * for up to {@link #HANDOFF_WAIT_MILLIS} ms; a pool used around the GuardedPool shows no holder for longer.
+     */
+    private List<Lease> holders() {
+        List<Lease> leases = tracker.activeLeases();
+        for (int i = 0; leases.isEmpty() && i < HANDOFF_WAIT_MILLIS && activeConnections() > 0; i++) {
+            LockSupport.parkNanos(1_000_000);
+            leases = tracker.activeLeases();
+        }
+        return leases;
+    }
+
+    private int activeConnections() {
+        HikariPoolMXBean mx = hikari.getHikariPoolMXBean();
+        return mx == null ? 0 : mx.getActiveConnections();
     }
 
     private PoolDiagnosis compute(Throwable failure, List<Lease> leases) {
