@@ -30,6 +30,8 @@ public final class ExhaustionDiagnoser {
 
     private static final int MAX_EVIDENCE = 10;
     private static final long REUSE_NANOS = 1_000_000_000L;
+    /** How long an empty lease snapshot is read again while HikariCP counts active connections (see holders()). */
+    private static final int HANDOFF_WAIT_MILLIS = 20;
     /** Failures of a diagnosis connection that mean the database cannot be reached at all. */
     private static final Set<ConnectionFailure> NETWORK_FAILURES = EnumSet.of(ConnectionFailure.TIMEOUT,
             ConnectionFailure.CONNECTION_REFUSED, ConnectionFailure.NETWORK_UNREACHABLE, ConnectionFailure.HOST_UNRESOLVABLE,
@@ -39,9 +41,6 @@ public final class ExhaustionDiagnoser {
     private final LeaseTracker tracker;
     private final DiagnosisSource source;
     private final int instances;
-    /** How long an empty lease snapshot is read again while HikariCP counts active connections (see holders()). */
-    private static final int HANDOFF_WAIT_MILLIS = 20;
-
     private PoolDiagnosis last;
     private long lastNanos;
 
