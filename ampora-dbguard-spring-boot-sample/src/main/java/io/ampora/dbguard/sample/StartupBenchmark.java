@@ -354,17 +354,19 @@ final class StartupBenchmark {
                     + " requests, the reconnection is not timed):%n", windows, requests, warmup);
             for (int w = 0; w < windows; w++) {
                 long clientGc = gcMillis();
-                long[] serverBefore = jvm == null ? null : jvm.counters();
+                ServerJvm.Counters serverBefore = jvm == null ? null : jvm.counters();
                 Alternating measured = alternate(client, requests);
                 clientGc = gcMillis() - clientGc;
-                long[] serverAfter = jvm == null ? null : jvm.counters();
+                ServerJvm.Counters serverAfter = jvm == null ? null : jvm.counters();
                 readyP99[w] = percentile(measured.ready(), 0.99);
                 liveP99[w] = percentile(measured.live(), 0.99);
                 System.out.printf(Locale.ROOT, "  window %d: readiness (with dbguard, %d bytes) %s; liveness (Boot only, %d bytes) %s;"
                         + " server: %s; client GC %d ms%n", w + 1, measured.readyBytes(), summary(measured.ready()),
                         measured.liveBytes(), summary(measured.live()), serverAfter == null ? "not readable"
-                                : String.format(Locale.ROOT, "%d GC pauses (%d ms), JIT %d ms", serverAfter[1] - serverBefore[1],
-                                        serverAfter[2] - serverBefore[2], serverAfter[0] - serverBefore[0]), clientGc);
+                                : String.format(Locale.ROOT, "%d GC pauses (%d ms), JIT %d ms",
+                                        serverAfter.gcPauses() - serverBefore.gcPauses(),
+                                        serverAfter.gcMillis() - serverBefore.gcMillis(),
+                                        serverAfter.jitMillis() - serverBefore.jitMillis()), clientGc);
                 if (worst == null || readyP99[w] > readyP99[worstWindow]) {
                     worst = measured;
                     worstWindow = w;
@@ -419,10 +421,10 @@ final class StartupBenchmark {
         int pairs = 0;
         int quiet = 0;
         while (quiet < 2 && pairs < max) {
-            long before = jvm.counters()[0];
+            long before = jvm.counters().jitMillis();
             alternate(client, round);
             pairs += round;
-            long jit = jvm.counters()[0] - before;
+            long jit = jvm.counters().jitMillis() - before;
             added.add(jit);
             quiet = jit <= quietMillis ? quiet + 1 : 0;
         }
@@ -479,15 +481,18 @@ final class StartupBenchmark {
             }
         }
 
-        /** @return JIT compilation ms, GC pauses, GC ms so far */
-        long[] counters() {
+        /** What the server's JVM has done so far: JIT compilation time, collections and their time. */
+        record Counters(long jitMillis, long gcPauses, long gcMillis) {
+        }
+
+        Counters counters() {
             long count = 0;
             long millis = 0;
             for (java.lang.management.GarbageCollectorMXBean gc : collectors) {
                 count += gc.getCollectionCount();
                 millis += gc.getCollectionTime();
             }
-            return new long[] {jit.getTotalCompilationTime(), count, millis};
+            return new Counters(jit.getTotalCompilationTime(), count, millis);
         }
 
         @Override
