@@ -1,5 +1,7 @@
 package io.ampora.dbguard.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
@@ -26,8 +28,13 @@ import java.util.Map;
  * embedded PostgreSQL. Catalog queries that join by name instead of oid/attnum grow with the square of
  * the schema and show here. Goal: all catalog checks together under 2 seconds.
  *
+ * <p>The checks run one at a time ({@code maxConcurrency(1)}), on connections from one of three sources:
+ * {@code simple} (a non-pooled DataSource: a new backend for each check, whose catalog caches start empty, the
+ * harness of the first measurement), {@code url} (the guard connects itself and keeps its session across the
+ * checks of a report, what the doctor does) or {@code pool} (a HikariCP pool of 4, what a service has).
+ *
  * <p>Run: {@code mvn -B -pl ampora-dbguard-benchmarks -am package -DskipTests} then
- * {@code java -cp ampora-dbguard-benchmarks/target/benchmarks.jar io.ampora.dbguard.bench.CatalogScaleBenchmark [tables] [runs] [major]}.
+ * {@code java -cp ampora-dbguard-benchmarks/target/benchmarks.jar io.ampora.dbguard.bench.CatalogScaleBenchmark [tables] [runs] [major] [simple|url|pool]}.
  */
 public final class CatalogScaleBenchmark {
 
@@ -40,13 +47,15 @@ public final class CatalogScaleBenchmark {
     /**
      * Builds the schema, runs the report a few times and prints per-check and total durations.
      *
-     * @param args optional: number of tables (10000), runs (5), PostgreSQL major version (17)
+     * @param args optional: number of tables (10000), runs (5), PostgreSQL major version (17), connection source
+     *             (simple)
      * @throws Exception when the server or the schema cannot be set up
      */
     public static void main(String[] args) throws Exception {
         int tables = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String major = args.length > 2 ? args[2] : "17";
+        String source = args.length > 3 ? args[3] : "simple";
         PostgresServer server = PostgresServers.get(new ServerSpec(major, Map.of(
                 "shared_preload_libraries", "pg_stat_statements", "max_locks_per_transaction", "1024"), false));
         try (TestDatabase db = TestDatabase.create(server, CatalogScaleBenchmark.class)) {
@@ -55,8 +64,30 @@ public final class CatalogScaleBenchmark {
             OUT.printf(Locale.ROOT, "PostgreSQL %s: built %s in %.1f s%n", major, census(db), seconds(System.nanoTime() - start));
 
             List<DatabaseCheck> checks = DbGuard.discoverChecks();
-            DbGuard guard = DbGuard.builder().dataSource(db.dataSource()).checks(checks)
-                    .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(300)).maxConcurrency(1).build();
+            DbGuard.Builder builder = DbGuard.builder().checks(checks)
+                    .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(300)).maxConcurrency(1);
+            HikariDataSource pool = switch (source) {
+                case "simple" -> {
+                    builder.dataSource(db.dataSource());
+                    yield null;
+                }
+                case "url" -> {
+                    builder.jdbcUrl(db.jdbcUrl()).user(server.adminUser()).password(server.adminPassword());
+                    yield null;
+                }
+                case "pool" -> {
+                    HikariConfig config = new HikariConfig();
+                    config.setDataSource(db.dataSource());
+                    config.setMaximumPoolSize(4);
+                    config.setPoolName("catalog-scale");
+                    HikariDataSource hikari = new HikariDataSource(config);
+                    builder.dataSource(hikari);
+                    yield hikari;
+                }
+                default -> throw new IllegalArgumentException("source is simple, url or pool, not " + source);
+            };
+            DbGuard guard = builder.build();
+            OUT.printf(Locale.ROOT, "connections: %s%n", source);
             guard.report(); // warm-up: first catalog access of a fresh backend, JIT
             Map<String, List<Long>> perCheck = new LinkedHashMap<>();
             List<Long> totals = new ArrayList<>();
@@ -85,6 +116,9 @@ public final class CatalogScaleBenchmark {
                     totals.get(runs - 1));
             long unknown = last.checks().stream().filter(r -> r.status() == CheckStatus.UNKNOWN).count();
             OUT.printf(Locale.ROOT, "UNKNOWN checks in the last run: %d%n", unknown);
+            if (pool != null) {
+                pool.close();
+            }
         }
         System.exit(0);
     }

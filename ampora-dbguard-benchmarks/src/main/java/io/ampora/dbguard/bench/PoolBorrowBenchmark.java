@@ -6,6 +6,8 @@ import io.ampora.dbguard.bench.stub.StubDriver;
 import io.ampora.dbguard.bench.stub.StubPools;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.hikari.PoolGuardConfig;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
+import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Borrow + close throughput on a stub driver that does nothing: plain HikariCP, HikariCP with its own
- * leakDetectionThreshold, and the GuardedPool with default sampling, capturing every borrow, or no stacks.
+ * leakDetectionThreshold, the JDBC layer's connection alone ({@code layer-only}: no hook), and the GuardedPool
+ * with default sampling, capturing every borrow, or no stacks.
  * Goal (issue 13): GuardedPool default ({@code guarded-sampled}) keeps at least 85 % of plain HikariCP's
  * throughput in every variant: pool 8 and 16, {@code autoCommit} true and false, a {@code void} method and one
  * returning the connection, 1 and 2 threads ({@code -t}), with and without Micrometer on the classpath.
@@ -69,6 +72,7 @@ public class PoolBorrowBenchmark {
             case "guarded-every-borrow" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(1).build());
             // tracking without any stack capture: separates the cost of the lease bookkeeping from sampling
             case "guarded-no-stacks" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.MAX_VALUE).build());
+            case "layer-only" -> new LayerOnly(hikari);
             default -> pool.startsWith("guarded-sample-") // guarded-sample-N: the default guard sampling 1 borrow in N
                     ? GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.parseInt(pool.substring(15))).build())
                     : hikari;
@@ -82,6 +86,25 @@ public class PoolBorrowBenchmark {
             guarded.close();
         } else {
             hikari.close();
+        }
+    }
+
+    /**
+     * The JDBC layer's connection over HikariCP's proxy with no hook at all: what any decorator costs, the
+     * reference for what the guard's lease tracking adds ({@code docs/design/jdbc-layer.md}, "Session 8").
+     */
+    static final class LayerOnly extends DelegatingDataSource {
+
+        private final HikariDataSource hikari;
+
+        LayerOnly(HikariDataSource hikari) {
+            super(hikari);
+            this.hikari = hikari;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return LayeredConnection.of(hikari.getConnection(), null);
         }
     }
 
