@@ -1,6 +1,5 @@
 package io.ampora.dbguard.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
@@ -55,7 +54,7 @@ public final class CatalogScaleBenchmark {
         int tables = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String major = args.length > 2 ? args[2] : "17";
-        String source = args.length > 3 ? args[3] : "simple";
+        GuardConnections source = GuardConnections.parse(args.length > 3 ? args[3] : "simple");
         PostgresServer server = PostgresServers.get(new ServerSpec(major, Map.of(
                 "shared_preload_libraries", "pg_stat_statements", "max_locks_per_transaction", "1024"), false));
         try (TestDatabase db = TestDatabase.create(server, CatalogScaleBenchmark.class)) {
@@ -66,26 +65,7 @@ public final class CatalogScaleBenchmark {
             List<DatabaseCheck> checks = DbGuard.discoverChecks();
             DbGuard.Builder builder = DbGuard.builder().checks(checks)
                     .checkTimeout(Duration.ofSeconds(60)).deadline(Duration.ofSeconds(300)).maxConcurrency(1);
-            HikariDataSource pool = switch (source) {
-                case "simple" -> {
-                    builder.dataSource(db.dataSource());
-                    yield null;
-                }
-                case "url" -> {
-                    builder.jdbcUrl(db.jdbcUrl()).user(server.adminUser()).password(server.adminPassword());
-                    yield null;
-                }
-                case "pool" -> {
-                    HikariConfig config = new HikariConfig();
-                    config.setDataSource(db.dataSource());
-                    config.setMaximumPoolSize(4);
-                    config.setPoolName("catalog-scale");
-                    HikariDataSource hikari = new HikariDataSource(config);
-                    builder.dataSource(hikari);
-                    yield hikari;
-                }
-                default -> throw new IllegalArgumentException("source is simple, url or pool, not " + source);
-            };
+            HikariDataSource pool = source.apply(builder, db, server, "catalog-scale");
             DbGuard guard = builder.build();
             OUT.printf(Locale.ROOT, "connections: %s%n", source);
             guard.report(); // warm-up: first catalog access of a fresh backend, JIT

@@ -1,6 +1,5 @@
 package io.ampora.dbguard.bench;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
@@ -35,24 +34,11 @@ public final class ReportTiming {
      */
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-        String source = args.length > 1 ? args[1] : "pool";
+        GuardConnections source = GuardConnections.parse(args.length > 1 ? args[1] : "pool");
         PostgresServer server = PostgresServers.get(ServerSpec.defaults());
         try (TestDatabase db = TestDatabase.create(server, ReportTiming.class)) {
-            HikariDataSource pool = null;
             DbGuard.Builder builder = DbGuard.builder();
-            switch (source) {
-                case "simple" -> builder.dataSource(db.dataSource());
-                case "url" -> builder.jdbcUrl(db.jdbcUrl()).user(server.adminUser()).password(server.adminPassword());
-                case "pool" -> {
-                    HikariConfig config = new HikariConfig();
-                    config.setDataSource(db.dataSource());
-                    config.setMaximumPoolSize(4);
-                    config.setPoolName("report-timing");
-                    pool = new HikariDataSource(config);
-                    builder.dataSource(pool);
-                }
-                default -> throw new IllegalArgumentException("source is pool, url or simple, not " + source);
-            }
+            HikariDataSource pool = source.apply(builder, db, server, "report-timing");
             DbGuard guard = builder.build();
             long t0 = System.nanoTime();
             Report first = guard.report();
