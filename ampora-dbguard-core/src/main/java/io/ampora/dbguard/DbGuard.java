@@ -246,10 +246,12 @@ public final class DbGuard implements MonitoredGuard {
          * as the RLS module's {@code TenantDataSource}) is fine too: the checks run on its
          * {@link ScopedDataSource#delegate()}, since they have no tenant.
          *
-         * <p>Give it a pool or use {@link #jdbcUrl(String)}: a non-pooled DataSource (pgjdbc's
-         * {@code PGSimpleDataSource}) opens a physical connection and logs in for every check, which on a small
-         * database made a report of 26 checks take about 1 s instead of about 80 ms (ReportTiming, README
-         * Measured), while a guard built from a URL keeps its connections across the checks of a report.
+         * <p>A DataSource known to open a physical connection per call (pgjdbc's {@code PGSimpleDataSource},
+         * Spring's {@code DriverManagerDataSource} and {@code SimpleDriverDataSource}) is treated like a URL:
+         * a report keeps its connections across its checks and closes them at its end, instead of a new backend
+         * and login per check. Any other DataSource is treated as a pool: a connection per check, given back
+         * unchanged. Either way each check's read-only transaction and timeouts are set locally, so nothing is
+         * left on a server session, PgBouncer in transaction mode included.
          *
          * @param value the DataSource
          * @return this builder

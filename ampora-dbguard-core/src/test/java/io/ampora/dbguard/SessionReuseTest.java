@@ -10,6 +10,7 @@ import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.testing.NamedTestCheck;
 import io.ampora.dbguard.testing.TestDatabase;
+import io.ampora.dbguard.testing.UnknownPool;
 import io.ampora.dbguard.testing.WithPostgres;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -22,8 +23,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A guard built from a URL reuses at most maxConcurrency physical connections across the checks of a
- * report, each check still in its own read-only transaction with its own settings, and never reuses the
+ * A guard built from a URL (or on a DataSource without a pool behind it) reuses at most maxConcurrency
+ * physical connections across the checks of a report, each check still in its own read-only transaction with its own settings, and never reuses the
  * connection of a check that was cut off or left its transaction aborted.
  */
 @WithPostgres
@@ -73,14 +74,31 @@ class SessionReuseTest {
     }
 
     @Test
-    void dataSourceGuardStillTakesAConnectionPerCheckFromTheUsersDataSource(TestDatabase db) {
+    void poolGuardStillTakesAConnectionPerCheckFromTheUsersPool(TestDatabase db) {
         List<DatabaseCheck> checks = IntStream.range(0, 4).mapToObj(i -> (DatabaseCheck) new PidCheck("pid-" + i)).toList();
+
+        Report report = DbGuard.builder().dataSource(UnknownPool.of(db.dataSource())).checks(checks).maxConcurrency(1)
+                .build().report();
+
+        Set<String> pids = new HashSet<>();
+        report.checks().forEach(r -> pids.add(r.summary().split(" ")[0]));
+        assertThat(pids).as("a connection borrowed per check (a new backend each with this stand-in pool)").hasSize(4);
+    }
+
+    @Test
+    void nonPooledDataSourceGuardKeepsItsConnectionsAcrossTheChecksLikeAUrlGuard(TestDatabase db) {
+        List<DatabaseCheck> checks = IntStream.range(0, 6).mapToObj(i -> (DatabaseCheck) new PidCheck("pid-" + i)).toList();
 
         Report report = DbGuard.builder().dataSource(db.dataSource()).checks(checks).maxConcurrency(1).build().report();
 
         Set<String> pids = new HashSet<>();
-        report.checks().forEach(r -> pids.add(r.summary().split(" ")[0]));
-        assertThat(pids).as("PGSimpleDataSource opens one physical connection per getConnection()").hasSize(4);
+        report.checks().forEach(r -> {
+            String[] parts = r.summary().split(" ");
+            pids.add(parts[0]);
+            assertThat(parts[1]).as("read only").isEqualTo("on");
+            assertThat(parts[3]).as("a new transaction").isEqualTo("fresh");
+        });
+        assertThat(pids).as("PGSimpleDataSource opens a physical connection per getConnection(): one, kept").hasSize(1);
     }
 
     @Test

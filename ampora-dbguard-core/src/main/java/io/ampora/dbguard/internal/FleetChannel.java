@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * notifications, and sends a heartbeat statement every {@code heartbeat}; the session's
  * {@code idle_session_timeout} (PostgreSQL 14+) is set to a few heartbeats, so that the server ends the
  * session (and frees its locks) of an instance cut off by the network, which cannot unlock anything itself.
+ *
+ * <p>All of this needs a server session of its own. A DataSource that reaches PostgreSQL through a connection
+ * pooler (PgBouncer, RDS Proxy, ...) is seen at the first statement, before anything is set (the pooler's
+ * cancel key differs from the server's backend pid), and the channel stays down for good with the reason: every
+ * instance then runs the database-wide checks itself.
  */
 public final class FleetChannel implements AutoCloseable {
 
@@ -237,6 +242,11 @@ public final class FleetChannel implements AutoCloseable {
                         }
                     }
                 }
+            } catch (NoSessionOfItsOwn e) {
+                // nothing was changed on the connection, and trying again would find the same pooler
+                downReason = e.getMessage();
+                LOG.warn("Fleet '{}' is off on this instance: {}", fleet, e.getMessage());
+                return;
             } catch (SQLException | RuntimeException e) {
                 if (closed) {
                     return;
@@ -244,6 +254,35 @@ public final class FleetChannel implements AutoCloseable {
                 lost(e);
                 sleep(heartbeat.toMillis());
             }
+        }
+    }
+
+    /**
+     * The channel's advisory locks, LISTEN and settings live in one server session: a connection pooler between
+     * (PgBouncer, RDS Proxy, ...) gives each transaction whichever server session is free, so the locks would
+     * stay with a session other clients use, the notifications would not reach this instance, and the
+     * settings would land on the application's next transaction. Such poolers answer the startup with a cancel
+     * key of their own: the backend pid the driver was told is not the server session's.
+     *
+     * @param c          the channel's connection
+     * @param backendPid {@code pg_backend_pid()} as the server answered
+     * @throws NoSessionOfItsOwn when the two differ
+     */
+    private void requireOwnSession(Connection c, int backendPid) throws SQLException {
+        int told = c.unwrap(PGConnection.class).getBackendPID();
+        if (told != backendPid) {
+            throw new NoSessionOfItsOwn("the fleet channel needs a server session of its own, and this DataSource"
+                    + " reaches PostgreSQL through a connection pooler (the driver was told backend pid " + told
+                    + ", the server session is pid " + backendPid + "); every instance runs the database-wide checks"
+                    + " itself. Give the monitor's guard a direct connection (DbGuard.builder().jdbcUrl(...) to the"
+                    + " server, not the pooler), or drop MonitorConfig.fleet(...)");
+        }
+    }
+
+    /** The DataSource does not give the channel a server session of its own: the fleet stays off. */
+    private static final class NoSessionOfItsOwn extends SQLException {
+        NoSessionOfItsOwn(String message) {
+            super(message, "55000");
         }
     }
 
@@ -262,25 +301,28 @@ public final class FleetChannel implements AutoCloseable {
             int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, heartbeat.multipliedBy(4).toMillis());
             c.setNetworkTimeout(Runnable::run, timeoutMillis);
             try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
-                st.execute("SET application_name = 'ampora-dbguard-fleet'");
+                boolean idleTimeout;
                 try (ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid(),"
                         + " pg_catalog.current_setting('idle_session_timeout', true) IS NOT NULL")) {
                     rs.next();
                     backendPid = rs.getInt(1);
-                    if (rs.getBoolean(2)) {
-                        long idleMillis = Math.max(10_000, heartbeat.multipliedBy(6).toMillis());
-                        st.execute("SET idle_session_timeout = " + idleMillis);
-                    }
+                    idleTimeout = rs.getBoolean(2);
+                }
+                // before anything that changes the session: behind a pooler in transaction mode each statement
+                // may run on another server session, which keeps what was set for the next client
+                requireOwnSession(c, backendPid);
+                st.execute("SET default_transaction_read_only = on");
+                st.execute("SET application_name = 'ampora-dbguard-fleet'");
+                if (idleTimeout) {
+                    long idleMillis = Math.max(10_000, heartbeat.multipliedBy(6).toMillis());
+                    st.execute("SET idle_session_timeout = " + idleMillis);
                 }
                 st.execute("LISTEN " + channel);
             }
         } catch (SQLException | RuntimeException e) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // the session is gone already
-            }
+            // a pooled connection goes back without what was set so far; through a pooler nothing was set, and a
+            // RESET there would run on whichever server session is free
+            closeQuietly(c, !(e instanceof NoSessionOfItsOwn));
             throw e;
         }
         held.clear();

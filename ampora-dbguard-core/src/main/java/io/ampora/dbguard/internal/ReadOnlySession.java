@@ -14,14 +14,14 @@ import org.slf4j.LoggerFactory;
  * A session a check may only read through: one transaction that is {@code READ ONLY}, with
  * {@code statement_timeout}, {@code lock_timeout} and {@code idle_in_transaction_session_timeout} bounded,
  * and the guard's {@code application_name} so checks can leave the guard's own sessions out.
- * <p>On a connection borrowed from the user's DataSource they are set locally in the transaction's first
- * round trip ({@code SET TRANSACTION READ ONLY} and {@code set_config(..., true)}): they die with the
- * transaction, so the connection goes back to the pool unchanged. On a connection the report owns
- * ({@link ReportConnections#owned()}: a guard built from a URL) they are set at session level
- * ({@code default_transaction_read_only}, {@code set_config(..., false)}) once per physical connection, and
- * again only when a session needs other values, so a check's transaction begins with the check's own query
- * (pgjdbc sends BEGIN in the same round trip). A check's own {@code SET} is undone by the rollback that ends
- * its session, so the next session on the connection finds the settings as applied.
+ * <p>They are set locally in the transaction's first round trip ({@code SET TRANSACTION READ ONLY} and
+ * {@code set_config(..., true)}) on every connection, the user's and the report's own alike: they die with
+ * the transaction, so nothing is left on the server session. Setting them once per physical connection at
+ * session level would save that round trip, but behind PgBouncer in transaction mode (a URL or a non-pooled
+ * DataSource given the application's connection string) the physical connection is not the server session:
+ * the settings stayed on a server session that PgBouncer handed to the application next, whose writes then
+ * failed as read-only ({@code UrlGuardThroughPgBouncerTest}), and a check's transaction could land on a server
+ * session without them.
  */
 final class ReadOnlySession implements AutoCloseable {
 
@@ -62,24 +62,11 @@ final class ReadOnlySession implements AutoCloseable {
             autoCommit = connection.getAutoCommit();
             connection.setNetworkTimeout(abortExecutor, Math.toIntExact(timeout.plusSeconds(2).toMillis()));
             Settings settings = Settings.of(timeout);
-            if (source.owned() && autoCommit) {
-                if (!settings.equals(source.sessionSettings(connection))) {
-                    source.sessionSettings(connection, null);
-                    try (Statement st = connection.createStatement()) {
-                        // outside any transaction (autocommit): session level, kept by the connection
-                        st.execute(settings.sql(false));
-                    }
-                    source.sessionSettings(connection, settings);
-                }
-                // no round trip: pgjdbc sends BEGIN with the check's first statement, read-only by default
-                connection.setAutoCommit(false);
-                return new ReadOnlySession(connection, autoCommit, source);
-            }
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
                 // The transaction's first statement: pgjdbc sends BEGIN just before it, and both statements
                 // of this one string in the same round trip (one Sync).
-                st.execute(settings.sql(true));
+                st.execute(settings.sql());
             }
             return new ReadOnlySession(connection, autoCommit, source);
         } catch (SQLException | RuntimeException e) {
@@ -105,15 +92,15 @@ final class ReadOnlySession implements AutoCloseable {
         }
 
         /**
-         * @param local true: for the current transaction only (SET LOCAL); false: for the session
-         * @return the one statement string that applies these settings, read-only included
+         * @return the one statement string that applies these settings to the current transaction only (SET
+         * LOCAL), read-only included
          */
-        String sql(boolean local) {
-            return (local ? "SET TRANSACTION READ ONLY; SELECT" : "SELECT pg_catalog.set_config('default_transaction_read_only', 'on', false),")
-                    + " pg_catalog.set_config('statement_timeout', '" + statementMs + "', " + local + "),"
-                    + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', " + local + "),"
-                    + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + idleMs + "', " + local + "),"
-                    + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', " + local + ")";
+        String sql() {
+            return "SET TRANSACTION READ ONLY; SELECT"
+                    + " pg_catalog.set_config('statement_timeout', '" + statementMs + "', true),"
+                    + " pg_catalog.set_config('lock_timeout', '" + lockMs + "', true),"
+                    + " pg_catalog.set_config('idle_in_transaction_session_timeout', '" + idleMs + "', true),"
+                    + " pg_catalog.set_config('application_name', '" + GuardOptions.GUARD_APPLICATION_NAME + "', true)";
         }
     }
 

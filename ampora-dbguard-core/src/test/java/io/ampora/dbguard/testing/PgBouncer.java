@@ -1,4 +1,4 @@
-package io.ampora.dbguard.rls;
+package io.ampora.dbguard.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * server. Debian's pgbouncer refuses to run as root, so as root it runs with {@code -u postgres}; its
  * configuration directory is made readable for that user.
  */
-final class PgBouncer implements AutoCloseable {
+public final class PgBouncer implements AutoCloseable {
 
     private static final List<String> SEARCH = List.of("/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin");
 
@@ -34,7 +34,7 @@ final class PgBouncer implements AutoCloseable {
     }
 
     /** @return the pgbouncer executable, from PATH or the usual system directories */
-    static Optional<Path> binary() {
+    public static Optional<Path> binary() {
         List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
         dirs.addAll(SEARCH);
         return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, "pgbouncer"))
@@ -46,7 +46,7 @@ final class PgBouncer implements AutoCloseable {
      * ({@code AMPORA_REQUIRE_PGBOUNCER=true}, set by {@code .ci/run}): on CI a skipped PgBouncer test would
      * hide that the transaction-pooling guarantee was never exercised.
      */
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         String hint = "pgbouncer is not installed: apt-get update && apt-get install -y pgbouncer";
         if (binary().isEmpty() && "true".equalsIgnoreCase(System.getenv("AMPORA_REQUIRE_PGBOUNCER"))) {
             throw new AssertionError(hint + " (AMPORA_REQUIRE_PGBOUNCER=true: this build must run the PgBouncer tests)");
@@ -63,7 +63,7 @@ final class PgBouncer implements AutoCloseable {
      * @param poolSize   server connections per user and database
      * @return the running process
      */
-    static PgBouncer start(int serverPort, String database, String user, int poolSize) throws IOException,
+    public static PgBouncer start(int serverPort, String database, String user, int poolSize) throws IOException,
             InterruptedException {
         Path pgbouncer = binary().orElseThrow(() -> new IllegalStateException("pgbouncer is not installed"));
         Path dir = Files.createTempDirectory("ampora-pgbouncer-");
@@ -120,12 +120,12 @@ final class PgBouncer implements AutoCloseable {
     }
 
     /** @return the port pgbouncer listens on, on 127.0.0.1 */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** @return what pgbouncer logged so far */
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(directory.resolve("pgbouncer.log"));
     }
 
