@@ -7,6 +7,7 @@ import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import io.ampora.dbguard.internal.jdbc.JdbcHook;
 import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -22,6 +23,8 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -259,20 +262,54 @@ public final class SafeMigrator {
 
         private Connection prepare(Connection c) throws SQLException {
             int pid;
-            try (Statement st = c.createStatement()) {
-                st.execute("SELECT pg_catalog.set_config('lock_timeout', '" + lockTimeout.toMillis() + "ms', false)");
-                try (var rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid()")) {
-                    rs.next();
-                    pid = rs.getInt(1);
-                }
+            String previous;
+            try (Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid(), pg_catalog.current_setting('lock_timeout'),"
+                         + " pg_catalog.set_config('lock_timeout', '" + lockTimeout.toMillis() + "ms', false)")) {
+                rs.next();
+                pid = rs.getInt(1);
+                previous = rs.getString(2);
             }
             pids.add(pid);
             return LayeredConnection.of(c, new JdbcHook() {
+                @Override
+                public void connectionClosing(LayeredConnection connection) {
+                    restore(c, previous);
+                }
+
                 @Override
                 public void connectionClosed(LayeredConnection connection) {
                     pids.remove(pid);
                 }
             });
+        }
+
+        /**
+         * Gives the session its {@code lock_timeout} back before the connection goes back to the application's
+         * pool, which does not reset session settings: the application's own statements would otherwise give up
+         * after the migration's lock_timeout. With autocommit off the setting is committed on its own, and only
+         * when no transaction of Flyway's is still open (the pool rolls that back, with the setting in it).
+         */
+        private static void restore(Connection c, String previous) {
+            try {
+                if (c.isClosed()) {
+                    return;
+                }
+                boolean autoCommit = c.getAutoCommit();
+                if (!autoCommit && c.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE) {
+                    LOG.debug("a migration session was closed inside a transaction: its lock_timeout is left to the pool's rollback");
+                    return;
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.set_config('lock_timeout', ?, false)")) {
+                    ps.setString(1, previous);
+                    ps.execute();
+                }
+                if (!autoCommit) {
+                    c.commit();
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("could not give a migration session its lock_timeout back: {}", e.getMessage());
+            }
         }
 
         @Override
