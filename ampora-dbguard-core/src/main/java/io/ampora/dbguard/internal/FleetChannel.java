@@ -67,6 +67,8 @@ public final class FleetChannel implements AutoCloseable {
     private final Thread thread;
     private volatile Connection connection;
     private volatile int backendPid;
+    /** What the channel's connection was like before the channel changed it, given back with it. */
+    private volatile SessionBefore sessionBefore;
     private volatile String downReason = "not connected yet";
     private volatile long joinedAtMillis;
     private volatile boolean closed;
@@ -296,35 +298,41 @@ public final class FleetChannel implements AutoCloseable {
 
     private void connect() throws SQLException {
         Connection c = dataSource.getConnection();
+        SessionBefore found = null;
         try {
+            boolean autoCommit = c.getAutoCommit();
+            int networkTimeout = c.getNetworkTimeout();
+            found = new SessionBefore(autoCommit, networkTimeout, null, null, null);
             c.setAutoCommit(true);
             int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, heartbeat.multipliedBy(4).toMillis());
             c.setNetworkTimeout(Runnable::run, timeoutMillis);
             try (Statement st = c.createStatement()) {
-                boolean idleTimeout;
                 try (ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid(),"
-                        + " pg_catalog.current_setting('idle_session_timeout', true) IS NOT NULL")) {
+                        + " pg_catalog.current_setting('default_transaction_read_only'),"
+                        + " pg_catalog.current_setting('application_name'),"
+                        + " pg_catalog.current_setting('idle_session_timeout', true)")) {
                     rs.next();
                     backendPid = rs.getInt(1);
-                    idleTimeout = rs.getBoolean(2);
+                    found = new SessionBefore(autoCommit, networkTimeout, rs.getString(2), rs.getString(3), rs.getString(4));
                 }
                 // before anything that changes the session: behind a pooler in transaction mode each statement
                 // may run on another server session, which keeps what was set for the next client
                 requireOwnSession(c, backendPid);
                 st.execute("SET default_transaction_read_only = on");
                 st.execute("SET application_name = 'ampora-dbguard-fleet'");
-                if (idleTimeout) {
+                if (found.idleSessionTimeout() != null) {
                     long idleMillis = Math.max(10_000, heartbeat.multipliedBy(6).toMillis());
                     st.execute("SET idle_session_timeout = " + idleMillis);
                 }
                 st.execute("LISTEN " + channel);
             }
         } catch (SQLException | RuntimeException e) {
-            // a pooled connection goes back without what was set so far; through a pooler nothing was set, and a
-            // RESET there would run on whichever server session is free
-            closeQuietly(c, !(e instanceof NoSessionOfItsOwn));
+            // a pooled connection goes back as it came; through a pooler nothing was set on the server, and a
+            // statement there would run on whichever server session is free
+            closeQuietly(c, !(e instanceof NoSessionOfItsOwn), found);
             throw e;
         }
+        sessionBefore = found;
         held.clear();
         joinedAtMillis = System.currentTimeMillis();
         connection = c;
@@ -347,31 +355,72 @@ public final class FleetChannel implements AutoCloseable {
             // after a network error the session is gone; after any other error it may go back to a pool
             boolean broken = e instanceof SQLException s && s.getSQLState() != null
                     && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"));
-            closeQuietly(c, !broken);
+            closeQuietly(c, !broken, sessionBefore);
         } else if (!reason.equals(downReason)) {
             LOG.debug("Fleet channel of '{}' still down: {}", fleet, reason);
         }
         downReason = reason;
     }
 
-    private static void closeQuietly(Connection c, boolean release) {
+    /**
+     * Gives a connection back: a pooled one as it came (the pool resets none of this, HikariCP only what was
+     * changed through its proxy's setters), then closes it.
+     *
+     * @param c       the connection
+     * @param release whether the server session is the channel's and alive: free its locks and settings
+     * @param before  what the session was like before the channel changed it, null when not read
+     */
+    private static void closeQuietly(Connection c, boolean release, SessionBefore before) {
         try {
-            if (release && !c.isClosed()) {
-                try (Statement st = c.createStatement()) {
-                    // a pooled session goes back to its pool: leave no lock or LISTEN behind in it
-                    st.execute("SELECT pg_catalog.pg_advisory_unlock_all()");
-                    st.execute("UNLISTEN *");
-                    st.execute("RESET ALL");
+            if (!c.isClosed()) {
+                if (release) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("SELECT pg_catalog.pg_advisory_unlock_all()");
+                        st.execute("UNLISTEN *");
+                    }
+                    if (before != null && before.readOnly() != null) {
+                        // the session's own values, not the defaults RESET would give (a pool's init SQL may set them)
+                        try (PreparedStatement ps = c.prepareStatement(before.idleSessionTimeout() == null
+                                ? "SELECT pg_catalog.set_config('default_transaction_read_only', ?, false),"
+                                + " pg_catalog.set_config('application_name', ?, false)"
+                                : "SELECT pg_catalog.set_config('default_transaction_read_only', ?, false),"
+                                + " pg_catalog.set_config('application_name', ?, false),"
+                                + " pg_catalog.set_config('idle_session_timeout', ?, false)")) {
+                            ps.setString(1, before.readOnly());
+                            ps.setString(2, before.applicationName());
+                            if (before.idleSessionTimeout() != null) {
+                                ps.setString(3, before.idleSessionTimeout());
+                            }
+                            ps.execute();
+                        }
+                    }
+                }
+                if (before != null) {
+                    c.setNetworkTimeout(Runnable::run, before.networkTimeout());
+                    c.setAutoCommit(before.autoCommit());
                 }
             }
         } catch (SQLException | RuntimeException ignored) {
-            // the session is gone: so are its locks
+            // the session is gone: so are its locks and settings
         }
         try {
             c.close();
         } catch (SQLException | RuntimeException ignored) {
             // nothing more to free
         }
+    }
+
+    /**
+     * What the channel's connection was like before the channel changed it.
+     *
+     * @param autoCommit         its autocommit
+     * @param networkTimeout     its network timeout, ms
+     * @param readOnly           {@code default_transaction_read_only}, null when not read yet
+     * @param applicationName    {@code application_name}
+     * @param idleSessionTimeout {@code idle_session_timeout}, null before PostgreSQL 14
+     */
+    private record SessionBefore(boolean autoCommit, int networkTimeout, String readOnly, String applicationName,
+                                 String idleSessionTimeout) {
     }
 
     private void sleep(long millis) {
@@ -393,7 +442,7 @@ public final class FleetChannel implements AutoCloseable {
             Connection c = connection;
             connection = null;
             if (c != null) {
-                closeQuietly(c, true);
+                closeQuietly(c, true, sessionBefore);
             }
         } finally {
             io.unlock();

@@ -28,16 +28,22 @@ final class ReadOnlySession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReadOnlySession.class);
     /** Locks are waited for at most this long, so a check blocked behind DDL says so quickly. */
     private static final Duration MAX_LOCK_WAIT = Duration.ofSeconds(1);
+    /** A network timeout not read (the session failed before). */
+    private static final int UNKNOWN = -1;
 
     private final Connection connection;
     private final boolean autoCommitBefore;
+    /** The connection's network timeout before the session set its own, given back at its end. */
+    private final int networkTimeoutBefore;
     private final ReportConnections source;
     /** Set once the session was cancelled or aborted: its connection is never handed to another session. */
     private volatile boolean poisoned;
 
-    private ReadOnlySession(Connection connection, boolean autoCommitBefore, ReportConnections source) {
+    private ReadOnlySession(Connection connection, boolean autoCommitBefore, int networkTimeoutBefore,
+                            ReportConnections source) {
         this.connection = connection;
         this.autoCommitBefore = autoCommitBefore;
+        this.networkTimeoutBefore = networkTimeoutBefore;
         this.source = source;
     }
 
@@ -58,8 +64,10 @@ final class ReadOnlySession implements AutoCloseable {
     private static ReadOnlySession begin(Connection connection, ReportConnections source, Duration timeout,
                                          Executor abortExecutor) throws SQLException {
         boolean autoCommit = true;
+        int networkTimeout = UNKNOWN;
         try {
             autoCommit = connection.getAutoCommit();
+            networkTimeout = connection.getNetworkTimeout();
             connection.setNetworkTimeout(abortExecutor, Math.toIntExact(timeout.plusSeconds(2).toMillis()));
             Settings settings = Settings.of(timeout);
             connection.setAutoCommit(false);
@@ -68,9 +76,9 @@ final class ReadOnlySession implements AutoCloseable {
                 // of this one string in the same round trip (one Sync).
                 st.execute(settings.sql());
             }
-            return new ReadOnlySession(connection, autoCommit, source);
+            return new ReadOnlySession(connection, autoCommit, networkTimeout, source);
         } catch (SQLException | RuntimeException e) {
-            finish(connection, autoCommit);
+            finish(connection, autoCommit, networkTimeout);
             source.release(connection, false);
             throw e;
         }
@@ -135,16 +143,23 @@ final class ReadOnlySession implements AutoCloseable {
 
     @Override
     public void close() {
-        boolean clean = finish(connection, autoCommitBefore);
+        boolean clean = finish(connection, autoCommitBefore, networkTimeoutBefore);
         source.release(connection, clean && !poisoned);
     }
 
-    /** Rolls back and restores autocommit; returns whether both worked on an open connection. */
-    private static boolean finish(Connection connection, boolean autoCommit) {
+    /**
+     * Rolls back and gives the connection its autocommit and network timeout back (HikariCP resets a network
+     * timeout changed through its proxy, other pools do not: the application's next query on it would be cut
+     * off after the check's budget); returns whether it all worked on an open connection.
+     */
+    private static boolean finish(Connection connection, boolean autoCommit, int networkTimeout) {
         try {
             if (!connection.isClosed()) {
                 connection.rollback();
                 connection.setAutoCommit(autoCommit);
+                if (networkTimeout != UNKNOWN && connection.getNetworkTimeout() != networkTimeout) {
+                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
+                }
                 return true;
             }
         } catch (SQLException | RuntimeException e) {
