@@ -1,6 +1,6 @@
 package io.ampora.dbguard.testing;
 
-import java.io.PrintWriter;
+import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -19,13 +18,14 @@ import javax.sql.DataSource;
  * pool, c3p0, Agroal and Spring's {@code SingleConnectionDataSource} reset less or nothing). A test borrows
  * after the library gave its connections back and sees what it left behind.
  */
-public final class NonResettingPool implements DataSource {
+public final class NonResettingPool extends DelegatingDataSource {
 
     private final DataSource physical;
     private final Deque<Connection> idle = new ArrayDeque<>();
     private final List<Connection> all = new ArrayList<>();
 
     private NonResettingPool(DataSource physical) {
+        super(physical);
         this.physical = physical;
     }
 
@@ -88,6 +88,11 @@ public final class NonResettingPool implements DataSource {
                 });
     }
 
+    /** @return whether every physical connection is back in the pool (none borrowed now) */
+    public synchronized boolean allReturned() {
+        return idle.size() == all.size();
+    }
+
     /** Closes every physical connection. */
     public synchronized void closeAll() {
         for (Connection c : all) {
@@ -102,38 +107,5 @@ public final class NonResettingPool implements DataSource {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         throw new SQLFeatureNotSupportedException("one user per pool");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return false;
     }
 }
