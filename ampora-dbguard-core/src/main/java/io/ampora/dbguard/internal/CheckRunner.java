@@ -163,8 +163,9 @@ public final class CheckRunner {
                 }
                 attempts.put(target, attempt);
             } catch (TimeoutException e) {
+                // a pool with no free connection looks like a server that does not answer: ask the pool
                 attempts.put(target, new ConnectionAttempt(target, config.connectTimeout(), Optional.empty(),
-                        Optional.empty(), true));
+                        PoolIntrospector.find(dataSourceOf(target), null).map(SQLException.class::cast), true));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 attempts.put(target, new ConnectionAttempt(target, Duration.ZERO, Optional.empty(), Optional.empty(), true));
@@ -195,6 +196,10 @@ public final class CheckRunner {
         }
     }
 
+    private DataSource dataSourceOf(Target target) {
+        return target == Target.REPLICA ? config.replica() : config.primary();
+    }
+
     /** A connection attempt this report waits on, and whether an earlier report started it. */
     private record Pending(CompletableFuture<ConnectionAttempt> future, boolean joined) {
     }
@@ -206,8 +211,9 @@ public final class CheckRunner {
             return new ConnectionAttempt(target, Duration.ofNanos(System.nanoTime() - t0), Optional.of(facts),
                     Optional.empty(), false);
         } catch (SQLException e) {
+            SQLException error = PoolIntrospector.find(dataSourceOf(target), e).map(SQLException.class::cast).orElse(e);
             return new ConnectionAttempt(target, Duration.ofNanos(System.nanoTime() - t0), Optional.empty(),
-                    Optional.of(e), false);
+                    Optional.of(error), false);
         } catch (RuntimeException e) {
             return new ConnectionAttempt(target, Duration.ofNanos(System.nanoTime() - t0), Optional.empty(),
                     Optional.of(new SQLException(e.toString(), "08000", e)), false);

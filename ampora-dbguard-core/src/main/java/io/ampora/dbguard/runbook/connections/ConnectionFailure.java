@@ -48,6 +48,12 @@ public enum ConnectionFailure {
             "Read the exception named above: it comes from the DataSource given to the guard or a wrapper around it,"
                     + " not from PostgreSQL. A wrapper that needs context for every statement (a tenant, a request)"
                     + " refuses the guard's sessions: give the guard the DataSource underneath it."),
+    POOL_EXHAUSTED("the application's connection pool has no free connection: every one is borrowed, so the guard"
+            + " got none either (the database itself may be fine)",
+            "Runbook 4, not a network problem: find who holds the connections (GuardedPool's leak reports and"
+                    + " PoolExhaustedException name each holder's thread and borrow site; pg_stat_activity shows what"
+                    + " their sessions do: idle in transaction, waiting for a lock, a slow query), fix the leak or the"
+                    + " long transaction, and check the pool's size against max_connections (pool-budget)."),
     UNKNOWN("the connection failed for a reason not in the runbook",
             "Read the driver's message below literally; it names the cause.");
 

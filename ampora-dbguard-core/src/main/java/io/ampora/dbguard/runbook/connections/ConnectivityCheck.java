@@ -9,6 +9,7 @@ import io.ampora.dbguard.check.ConnectionAttempt;
 import io.ampora.dbguard.check.ConnectionInfo;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.NoFreePoolConnectionException;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Target;
@@ -62,6 +63,16 @@ public final class ConnectivityCheck implements DatabaseCheck {
         return CheckCost.CHEAP;
     }
 
+    /** @return the pool exhaustion in the attempt's error chain, or null */
+    private static NoFreePoolConnectionException noFreeConnection(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof NoFreePoolConnectionException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     @Override
     public CheckResult run(CheckContext context) {
         ConnectionAttempt attempt = context.connectionAttempt(Target.PRIMARY);
@@ -76,7 +87,10 @@ public final class ConnectivityCheck implements DatabaseCheck {
         }
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.FAIL);
         ConnectionDiagnosis diagnosis;
-        if (attempt.timedOut()) {
+        NoFreePoolConnectionException noFree = noFreeConnection(attempt.error().orElse(null));
+        if (noFree != null) {
+            diagnosis = new ConnectionDiagnosis(ConnectionFailure.POOL_EXHAUSTED, noFree.getMessage(), noFree.getSQLState());
+        } else if (attempt.timedOut()) {
             diagnosis = new ConnectionDiagnosis(ConnectionFailure.TIMEOUT,
                     "no connection within " + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "");
         } else {
@@ -97,8 +111,18 @@ public final class ConnectivityCheck implements DatabaseCheck {
         // An exception of the DataSource's own (a wrapper refusing the guard's session) is what explains the
         // failure: name it in the summary, never only in the details.
         String thrown = "";
-        Throwable own = ConnectionFailureClassifier.ownException(attempt.error().orElse(null)).orElse(null);
-        if (own != null) {
+        Throwable own = noFree != null ? null
+                : ConnectionFailureClassifier.ownException(attempt.error().orElse(null)).orElse(null);
+        if (noFree != null) {
+            finding.detail("pool", noFree.pool())
+                    .detail("borrowed", noFree.borrowed())
+                    .detail("total", noFree.total())
+                    .detail("maximumPoolSize", noFree.max())
+                    .detail("waiting", noFree.waiting());
+            thrown = " Pool '" + noFree.pool() + "': " + noFree.borrowed() + " of " + noFree.total()
+                    + " connections borrowed (maximum " + noFree.max() + "), " + noFree.waiting() + " thread"
+                    + (noFree.waiting() == 1 ? "" : "s") + " waiting.";
+        } else if (own != null) {
             finding.detail("exception", own.getClass().getName());
             thrown = " It threw " + own.getClass().getName() + (own.getMessage() == null ? "" : ": " + own.getMessage())
                     + (own.getMessage() != null && own.getMessage().endsWith(".") ? "" : ".");
