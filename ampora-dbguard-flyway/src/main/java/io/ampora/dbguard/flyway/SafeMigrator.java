@@ -288,7 +288,8 @@ public final class SafeMigrator {
          * Gives the session its {@code lock_timeout} back before the connection goes back to the application's
          * pool, which does not reset session settings: the application's own statements would otherwise give up
          * after the migration's lock_timeout. With autocommit off the setting is committed on its own, and only
-         * when no transaction of Flyway's is still open (the pool rolls that back, with the setting in it).
+         * when no transaction of Flyway's is still open: a statement then would join that transaction, which the
+         * pool rolls back, so the connection keeps the migration's lock_timeout (logged at debug).
          */
         private static void restore(Connection c, String previous) {
             try {
@@ -297,7 +298,7 @@ public final class SafeMigrator {
                 }
                 boolean autoCommit = c.getAutoCommit();
                 if (!autoCommit && c.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE) {
-                    LOG.debug("a migration session was closed inside a transaction: its lock_timeout is left to the pool's rollback");
+                    LOG.debug("a migration session was closed inside a transaction: it keeps the migration's lock_timeout");
                     return;
                 }
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_catalog.set_config('lock_timeout', ?, false)")) {
