@@ -380,12 +380,11 @@ public final class FleetChannel implements AutoCloseable {
                     }
                     if (before != null && before.readOnly() != null) {
                         // the session's own values, not the defaults RESET would give (a pool's init SQL may set them)
-                        try (PreparedStatement ps = c.prepareStatement(before.idleSessionTimeout() == null
-                                ? "SELECT pg_catalog.set_config('default_transaction_read_only', ?, false),"
+                        try (PreparedStatement ps = c.prepareStatement(
+                                "SELECT pg_catalog.set_config('default_transaction_read_only', ?, false),"
                                 + " pg_catalog.set_config('application_name', ?, false)"
-                                : "SELECT pg_catalog.set_config('default_transaction_read_only', ?, false),"
-                                + " pg_catalog.set_config('application_name', ?, false),"
-                                + " pg_catalog.set_config('idle_session_timeout', ?, false)")) {
+                                + (before.idleSessionTimeout() == null ? ""
+                                        : ", pg_catalog.set_config('idle_session_timeout', ?, false)"))) {
                             ps.setString(1, before.readOnly());
                             ps.setString(2, before.applicationName());
                             if (before.idleSessionTimeout() != null) {
