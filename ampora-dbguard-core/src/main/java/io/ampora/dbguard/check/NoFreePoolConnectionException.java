@@ -27,8 +27,8 @@ public final class NoFreePoolConnectionException extends SQLTransientConnectionE
      * @param cause    what the guard's attempt ended with, or null when the guard stopped waiting
      */
     public NoFreePoolConnectionException(String pool, int borrowed, int total, int max, int waiting, Throwable cause) {
-        super("pool '" + pool + "' has no free connection: " + borrowed + " of " + total + " borrowed (maximum " + max
-                + "), " + waiting + " thread" + (waiting == 1 ? "" : "s") + " waiting", "08001", cause);
+        super("Pool '" + pool + "': " + borrowed + " of " + total + " connections borrowed (maximum " + max + "), "
+                + waiting + " thread" + (waiting == 1 ? "" : "s") + " waiting", "08001", cause);
         this.pool = pool;
         this.borrowed = borrowed;
         this.total = total;

@@ -1,5 +1,8 @@
 package io.ampora.dbguard.runbook.connections;
 
+import io.ampora.dbguard.check.ConnectionAttempt;
+import io.ampora.dbguard.check.NoFreePoolConnectionException;
+import io.ampora.dbguard.internal.SettingValues;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -16,7 +19,9 @@ import javax.net.ssl.SSLException;
  * 28000, 3D000, 53300, 57P03, 53100), then the network exception underneath (unknown host, refused,
  * timeout, no route, TLS), then the message. An exception that is neither the driver's nor the network's
  * (a DataSource wrapper refusing the session, say) is {@link ConnectionFailure#DATASOURCE_ERROR} when
- * nothing from the driver lies under it. Used by {@code connectivity} and by the pool diagnostics.
+ * nothing from the driver lies under it. A pool that said it has no free connection
+ * ({@link NoFreePoolConnectionException}) is {@link ConnectionFailure#POOL_EXHAUSTED} whatever lies under it.
+ * Used by {@code connectivity}, {@code replica-lag} and by the pool diagnostics.
  */
 public final class ConnectionFailureClassifier {
 
@@ -30,6 +35,35 @@ public final class ConnectionFailureClassifier {
      * @return the diagnosis
      */
     public static ConnectionDiagnosis classify(Throwable error) {
+        return classifyError(error);
+    }
+
+    /**
+     * Diagnoses a failed connection attempt of the guard: the pool's exhaustion when its pool said so
+     * ({@link NoFreePoolConnectionException}, also when the guard stopped waiting), a timeout when the guard
+     * stopped waiting for anything else, otherwise what the attempt threw.
+     *
+     * @param attempt a failed attempt
+     * @return the diagnosis
+     */
+    public static ConnectionDiagnosis diagnose(ConnectionAttempt attempt) {
+        Throwable error = attempt.error().orElse(null);
+        if (attempt.timedOut() && noFreePoolConnection(error).isEmpty()) {
+            return new ConnectionDiagnosis(ConnectionFailure.TIMEOUT, "no connection within "
+                    + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "");
+        }
+        return classifyError(error);
+    }
+
+    /**
+     * @param error what a connection attempt ended with
+     * @return the pool exhaustion in its chain, empty when none
+     */
+    public static Optional<NoFreePoolConnectionException> noFreePoolConnection(Throwable error) {
+        return Optional.ofNullable(first(error, NoFreePoolConnectionException.class));
+    }
+
+    private static ConnectionDiagnosis classifyError(Throwable error) {
         SQLException sql = first(error, SQLException.class);
         String state = sql == null ? "" : nullToEmpty(sql.getSQLState());
         String message = error == null ? "" : nullToEmpty(sql != null ? sql.getMessage() : error.getMessage());
@@ -37,6 +71,9 @@ public final class ConnectionFailureClassifier {
     }
 
     private static ConnectionFailure cause(Throwable error, String state, String message) {
+        if (first(error, NoFreePoolConnectionException.class) != null) {
+            return ConnectionFailure.POOL_EXHAUSTED;
+        }
         String lower = message.toLowerCase(Locale.ROOT);
         switch (state) {
             case "28P01":

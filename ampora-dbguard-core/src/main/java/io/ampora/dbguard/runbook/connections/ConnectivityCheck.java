@@ -63,16 +63,6 @@ public final class ConnectivityCheck implements DatabaseCheck {
         return CheckCost.CHEAP;
     }
 
-    /** @return the pool exhaustion in the attempt's error chain, or null */
-    private static NoFreePoolConnectionException noFreeConnection(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof NoFreePoolConnectionException e) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     @Override
     public CheckResult run(CheckContext context) {
         ConnectionAttempt attempt = context.connectionAttempt(Target.PRIMARY);
@@ -86,16 +76,9 @@ public final class ConnectivityCheck implements DatabaseCheck {
                     .build();
         }
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.FAIL);
-        ConnectionDiagnosis diagnosis;
-        NoFreePoolConnectionException noFree = noFreeConnection(attempt.error().orElse(null));
-        if (noFree != null) {
-            diagnosis = new ConnectionDiagnosis(ConnectionFailure.POOL_EXHAUSTED, noFree.getMessage(), noFree.getSQLState());
-        } else if (attempt.timedOut()) {
-            diagnosis = new ConnectionDiagnosis(ConnectionFailure.TIMEOUT,
-                    "no connection within " + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "");
-        } else {
-            diagnosis = ConnectionFailureClassifier.classify(attempt.error().orElse(null));
-        }
+        ConnectionDiagnosis diagnosis = ConnectionFailureClassifier.diagnose(attempt);
+        NoFreePoolConnectionException noFree = ConnectionFailureClassifier.noFreePoolConnection(
+                attempt.error().orElse(null)).orElse(null);
         Finding.Builder finding = Finding.builder("Cannot connect: " + diagnosis.cause().meaning() + ".")
                 .detail("cause", diagnosis.cause().name())
                 .detail("driverMessage", diagnosis.driverMessage())
@@ -119,9 +102,7 @@ public final class ConnectivityCheck implements DatabaseCheck {
                     .detail("total", noFree.total())
                     .detail("maximumPoolSize", noFree.max())
                     .detail("waiting", noFree.waiting());
-            thrown = " Pool '" + noFree.pool() + "': " + noFree.borrowed() + " of " + noFree.total()
-                    + " connections borrowed (maximum " + noFree.max() + "), " + noFree.waiting() + " thread"
-                    + (noFree.waiting() == 1 ? "" : "s") + " waiting.";
+            thrown = " " + noFree.getMessage() + ".";
         } else if (own != null) {
             finding.detail("exception", own.getClass().getName());
             thrown = " It threw " + own.getClass().getName() + (own.getMessage() == null ? "" : ": " + own.getMessage())

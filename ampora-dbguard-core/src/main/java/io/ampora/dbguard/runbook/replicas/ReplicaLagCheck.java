@@ -17,7 +17,6 @@ import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.check.Target;
 import io.ampora.dbguard.internal.SettingValues;
 import io.ampora.dbguard.runbook.connections.ConnectionDiagnosis;
-import io.ampora.dbguard.runbook.connections.ConnectionFailure;
 import io.ampora.dbguard.runbook.connections.ConnectionFailureClassifier;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -385,10 +384,7 @@ public final class ReplicaLagCheck implements DatabaseCheck {
     }
 
     private CheckResult unreachable(ConnectionAttempt attempt, ConnectionInfo info) {
-        ConnectionDiagnosis diagnosis = attempt.timedOut()
-                ? new ConnectionDiagnosis(ConnectionFailure.TIMEOUT, "no connection within "
-                        + SettingValues.format(attempt.duration()) + " (the guard's connect timeout)", "")
-                : ConnectionFailureClassifier.classify(attempt.error().orElse(null));
+        ConnectionDiagnosis diagnosis = ConnectionFailureClassifier.diagnose(attempt);
         String where = info.isKnown() ? " at " + info.host() + ":" + info.port() : "";
         Finding.Builder finding = Finding.builder("Cannot connect to the read replica" + where + ": "
                         + diagnosis.cause().meaning() + ". Its lag is unknown, and reads routed to it fail.")
