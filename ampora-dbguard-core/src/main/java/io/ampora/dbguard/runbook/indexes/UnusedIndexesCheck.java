@@ -31,7 +31,8 @@ import java.util.Set;
  * SKIP until the statistics are {@code minStatisticsAge} old, since a week-old reset says little about a
  * monthly report's index. When a read replica is configured, its scans count too: an index only replica
  * reads use is not unused (on a physical standby the indexes have the primary's oids). A partitioned
- * index is judged once, on all its partitions' scans.
+ * index is judged once, on all its partitions' scans. SKIP when the guard's own database is a standby: its
+ * counts are only the reads it served.
  */
 public final class UnusedIndexesCheck implements DatabaseCheck {
 
@@ -68,6 +69,12 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
+        if (context.facts().inRecovery()) {
+            return CheckResult.skip(this, "This server is a standby in recovery: its index scan counts are only the reads"
+                    + " it served, so an index the primary scans would look unused here. Run the guard against the"
+                    + " primary with this standby as its read replica (replicaDataSource or replicaJdbcUrl; doctor:"
+                    + " --replica-jdbc-url): both servers' scans are counted then.");
+        }
         Connection primary = context.connection();
         Duration age;
         boolean wasReset;

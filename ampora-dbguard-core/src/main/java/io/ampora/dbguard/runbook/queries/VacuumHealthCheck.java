@@ -21,6 +21,7 @@ import java.util.List;
  * autovacuum_vacuum_scale_factor * reltuples}, the table's own reloptions first), and tables that
  * changed past the analyze threshold but were never analyzed, so the planner guesses their size.
  * Either means autovacuum is off, behind or held back; the fix is {@code VACUUM (ANALYZE)} on the table.
+ * SKIP on a standby: its statistics count only its own activity, never the primary's dead tuples.
  */
 public final class VacuumHealthCheck implements DatabaseCheck {
 
@@ -75,6 +76,12 @@ public final class VacuumHealthCheck implements DatabaseCheck {
 
     @Override
     public CheckResult run(CheckContext context) throws Exception {
+        if (context.facts().inRecovery()) {
+            return CheckResult.skip(this, "This server is a standby in recovery: VACUUM and autovacuum run on the primary,"
+                    + " and a standby's statistics count only its own activity (no dead tuples, no changes since"
+                    + " ANALYZE), so nothing here tells whether the tables need a vacuum. Run the guard against the"
+                    + " primary.");
+        }
         long top = context.setting(TOP);
         List<Finding> findings = new ArrayList<>();
         List<String> fixes = new ArrayList<>();

@@ -5,7 +5,7 @@ import io.ampora.dbguard.examples.demo.ConnectionScenarios.Simple;
 import java.time.Duration;
 import java.util.List;
 
-/** Runbook section 5: replica lag. */
+/** Runbook section 5, replica lag, and a standby where the primary should be (section 1: it connects, writes fail). */
 final class ReplicaScenarios {
 
     private ReplicaScenarios() {
@@ -28,6 +28,15 @@ final class ReplicaScenarios {
                         } finally {
                             standby.query("SELECT pg_catalog.pg_wal_replay_resume()");
                         }
+                    }
+                }),
+                new Simple("stale-primary", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "after a failover the application's URL still names the old primary, now a standby: it connects,"
+                                + " and every write fails", env -> {
+                    try (DemoStandby standby = DemoStandby.start(env)) {
+                        env.admin("UPDATE tenants SET name = name");
+                        standby.awaitReplayed(Duration.ofSeconds(15));
+                        return env.guardAsApp().jdbcUrl(standby.jdbcUrl()).build().report();
                     }
                 }));
     }
