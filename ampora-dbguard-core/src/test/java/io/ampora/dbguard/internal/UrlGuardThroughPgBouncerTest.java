@@ -33,7 +33,7 @@ class UrlGuardThroughPgBouncerTest {
         PgBouncer.assumeInstalled();
         String user = db.server().adminUser();
         try (PgBouncer bouncer = PgBouncer.start(db.server().port(), db.name(), user, 1)) {
-            String url = "jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/" + db.name() + "?prepareThreshold=0";
+            String url = bouncer.jdbcUrl(db.name()) + "?prepareThreshold=0";
             List<DatabaseCheck> checks = IntStream.range(0, 4)
                     .mapToObj(i -> (DatabaseCheck) new EverySessionBoundedLocallyTest.Bounds("bounds-" + i)).toList();
 

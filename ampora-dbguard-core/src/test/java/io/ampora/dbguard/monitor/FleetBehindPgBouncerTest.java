@@ -32,7 +32,7 @@ class FleetBehindPgBouncerTest {
         String user = db.server().adminUser();
         try (PgBouncer bouncer = PgBouncer.start(db.server().port(), db.name(), user, 1)) {
             PGSimpleDataSource viaBouncer = new PGSimpleDataSource();
-            viaBouncer.setUrl("jdbc:postgresql://127.0.0.1:" + bouncer.port() + "/" + db.name() + "?prepareThreshold=0");
+            viaBouncer.setUrl(bouncer.jdbcUrl(db.name()) + "?prepareThreshold=0");
             viaBouncer.setUser(user);
             viaBouncer.setPassword(db.server().adminPassword());
             DbGuard guard = DbGuard.builder().dataSource(viaBouncer).only(List.of("connectivity", "long-transactions"))

@@ -124,6 +124,14 @@ public final class PgBouncer implements AutoCloseable {
         return port;
     }
 
+    /**
+     * @param database a database this pgbouncer exposes
+     * @return the pgjdbc URL of that database through this pgbouncer, with pgjdbc's defaults
+     */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+    }
+
     /** @return what pgbouncer logged so far */
     public String log() throws IOException {
         return Files.readString(directory.resolve("pgbouncer.log"));
