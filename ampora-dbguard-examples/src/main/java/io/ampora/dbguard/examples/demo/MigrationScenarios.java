@@ -56,6 +56,19 @@ final class MigrationScenarios {
                                 env.admin("DROP TABLE invoices; DELETE FROM flyway_schema_history WHERE version = '5'");
                             }
                         }),
+                new Simple("collation-mismatch", RunbookSection.VERSION_MISMATCH, "collation-versions",
+                        "the data directory was restored on an OS image whose ICU sorts differently from the one its"
+                                + " indexes were built with", env -> {
+                            env.admin("CREATE COLLATION german (provider = icu, locale = 'de-DE');"
+                                    + " CREATE TABLE customer_names (name text COLLATE german PRIMARY KEY);"
+                                    // what the restore leaves: the catalog's version is the old library's
+                                    + " UPDATE pg_catalog.pg_collation SET collversion = '1.0' WHERE collname = 'german'");
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("DROP TABLE customer_names; DROP COLLATION german");
+                            }
+                        }),
                 new Simple("drift", RunbookSection.CANNOT_MIGRATE, "schema-drift",
                         "someone created a table by hand in production; the next migration may collide with it", env -> {
                             try (Statement st = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "psql")
