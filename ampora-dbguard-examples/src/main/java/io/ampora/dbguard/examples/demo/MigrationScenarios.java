@@ -69,6 +69,20 @@ final class MigrationScenarios {
                                 env.admin("DROP TABLE customer_names; DROP COLLATION german");
                             }
                         }),
+                new Simple("restored-sequence", RunbookSection.VERSION_MISMATCH, "sequence-behind-data",
+                        "a table was restored data-only, rows with their ids, and its sequence stayed at the start:"
+                                + " the next insert collides", env -> {
+                            env.admin("CREATE TABLE restored_invoices (id bigserial PRIMARY KEY, total_cents int);"
+                                    + " GRANT SELECT ON restored_invoices TO " + DemoEnvironment.APP_ROLE + ";"
+                                    + " GRANT USAGE ON SEQUENCE restored_invoices_id_seq TO " + DemoEnvironment.APP_ROLE + ";"
+                                    + " INSERT INTO restored_invoices SELECT g, 100 FROM generate_series(1, 500) g;"
+                                    + " ANALYZE restored_invoices");
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("DROP TABLE restored_invoices");
+                            }
+                        }),
                 new Simple("drift", RunbookSection.CANNOT_MIGRATE, "schema-drift",
                         "someone created a table by hand in production; the next migration may collide with it", env -> {
                             try (Statement st = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "psql")

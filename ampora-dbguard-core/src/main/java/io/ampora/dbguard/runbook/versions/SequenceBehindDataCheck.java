@@ -1,0 +1,144 @@
+package io.ampora.dbguard.runbook.versions;
+
+import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
+import io.ampora.dbguard.check.CheckSetting;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.RunbookSection;
+import io.ampora.dbguard.check.Sql;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runbook 8, a restored database: sequences behind the data of the column they feed (serial or identity).
+ * A data-only restore, a {@code COPY} of rows with their ids, an ETL load, or a switch to a logical replica
+ * (logical replication copies rows, not sequence values; the usual path of a major-version upgrade without
+ * downtime) leaves the sequence at its start while the column holds the old ids: every insert that takes an id
+ * from it fails with {@code duplicate key value violates unique constraint} (23505) until the sequence passes
+ * the data, or, without a unique index, writes a duplicate. FAIL per sequence with its next value and the
+ * column's maximum; the fix is {@code setval} to the maximum.
+ *
+ * <p>Measuring the maximum costs a query per table, so only candidates are measured (never called, or below
+ * the table's row estimate), on columns a btree index leads with, up to {@link #MAX_MEASURED} per run; the
+ * rest cannot be behind by the estimate's account. Sequences the role may not read are counted in the summary.
+ */
+public final class SequenceBehindDataCheck implements DatabaseCheck {
+
+    /** How many candidate sequences to compare with their column's maximum per run. */
+    public static final CheckSetting<Long> MAX_MEASURED = CheckSetting.count("maxMeasured", 200,
+            "how many candidate sequences (never called, or below the table's row estimate) to compare with their"
+                    + " column's maximum per run");
+
+    @Override
+    public String id() {
+        return "sequence-behind-data";
+    }
+
+    @Override
+    public RunbookSection runbook() {
+        return RunbookSection.VERSION_MISMATCH;
+    }
+
+    @Override
+    public String description() {
+        return "Sequences behind the ids already in their column (a data-only restore, a COPY with ids, a switch to a"
+                + " logical replica): inserts fail with duplicate key.";
+    }
+
+    @Override
+    public List<CheckSetting<?>> settings() {
+        return List.of(MAX_MEASURED);
+    }
+
+    /**
+     * Not startup-critical: a column whose ids the application always writes itself (from another system) has
+     * a sequence that is never called and looks behind; such a table must not stop a service from starting.
+     *
+     * @return false
+     */
+    @Override
+    public boolean startupCritical() {
+        return false;
+    }
+
+    /**
+     * {@link CheckScope#DATABASE}: every instance would see the same answer.
+     *
+     * @return {@link CheckScope#DATABASE}
+     */
+    @Override
+    public CheckScope scope() {
+        return CheckScope.DATABASE;
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) throws Exception {
+        long maxMeasured = Math.max(0, Math.min(Integer.MAX_VALUE, context.setting(MAX_MEASURED)));
+        List<Finding> findings = new ArrayList<>();
+        List<String> fixes = new ArrayList<>();
+        long unreadable = 0;
+        long measured = 0;
+        try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(SequenceBehindDataCheck.class, id()))) {
+            ps.setLong(1, maxMeasured);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    unreadable = rs.getLong("unreadable");
+                    measured = rs.getLong("measured");
+                    String sequence = rs.getString("sequence_name");
+                    if (sequence == null) {
+                        continue;
+                    }
+                    String column = rs.getString("table_name") + "." + rs.getString("column_name");
+                    String next = rs.getString("next_value");
+                    String max = rs.getString("max_value");
+                    boolean identity = rs.getBoolean("is_identity");
+                    findings.add(Finding.builder((identity ? "Identity column " : "Column ") + column + " holds ids up to "
+                                    + max + ", but its sequence " + sequence + " gives " + next + " next: inserts that take"
+                                    + " an id from it collide with existing rows.")
+                            .detail("sequence", sequence)
+                            .detail("table", rs.getString("table_name"))
+                            .detail("column", rs.getString("column_name"))
+                            .detail("identity", identity)
+                            .detail("lastValue", rs.getString("last_value"))
+                            .detail("nextValue", next)
+                            .detail("maxValue", max)
+                            .build());
+                    fixes.add("SELECT pg_catalog.setval('" + sequence.replace("'", "''") + "', (SELECT max("
+                            + quote(rs.getString("column_name")) + ") FROM " + rs.getString("table_name") + "));");
+                }
+            }
+        }
+        String unreadableNote = unreadable == 0 ? ""
+                : " " + unreadable + (unreadable == 1 ? " sequence is" : " sequences are") + " not readable by "
+                + context.facts().currentUser() + " (GRANT SELECT ON SEQUENCE ... or USAGE), so not compared.";
+        String limitNote = measured >= maxMeasured && maxMeasured > 0 ? " " + measured
+                + " candidates were compared (sequence-behind-data.maxMeasured); others may be left for the next run." : "";
+        if (findings.isEmpty()) {
+            return CheckResult.builder(this)
+                    .status(unreadable == 0 ? CheckStatus.PASS : CheckStatus.UNKNOWN)
+                    .summary("No sequence is behind the ids in its column (" + measured + " compared with the column's"
+                            + " maximum; the others are past the table's row estimate)." + unreadableNote + limitNote)
+                    .build();
+        }
+        CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.FAIL)
+                .summary(findings.size() + (findings.size() == 1 ? " sequence is" : " sequences are") + " behind the ids"
+                        + " already in " + (findings.size() == 1 ? "its column" : "their columns") + ": inserts fail with"
+                        + " 'duplicate key value violates unique constraint' (23505), as after a data-only restore, a COPY"
+                        + " with ids or a switch to a logical replica (it copies rows, not sequence values)."
+                        + unreadableNote + limitNote)
+                .remediation("Move each sequence past its column's data: " + String.join(" ", fixes)
+                        + " (after a switch to a logical replica, do it for every sequence before writes start.)");
+        findings.forEach(result::finding);
+        return result.build();
+    }
+
+    private static String quote(String identifier) {
+        return identifier.matches("[a-z_][a-z0-9_$]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+}
