@@ -10,6 +10,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
+import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -21,7 +22,9 @@ import java.util.List;
  * (logical replication copies rows, not sequence values; the usual path of a major-version upgrade without
  * downtime) leaves the sequence at its start while the column holds the old ids: every insert that takes an id
  * from it fails with {@code duplicate key value violates unique constraint} (23505) until the sequence passes
- * the data, or, without a unique index, writes a duplicate. FAIL per sequence with its next value and the
+ * the data, or, without a unique index, writes a duplicate. FAIL when the column holds the sequence's next
+ * value (the next insert collides), WARN when the first taken id lies further on (ids written ahead of the
+ * sequence: inserts collide once it gets there); each with the next value, the first taken id and the
  * column's maximum; the fix is {@code setval} to the maximum.
  *
  * <p>Measuring the maximum costs a query per table, so only candidates are measured (never called, or below
@@ -84,6 +87,8 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
         List<String> fixes = new ArrayList<>();
         long unreadable = 0;
         long measured = 0;
+        long collideNow = 0;
+        CheckStatus worst = CheckStatus.WARN;
         try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(SequenceBehindDataCheck.class, id()))) {
             ps.setLong(1, maxMeasured);
             try (ResultSet rs = ps.executeQuery()) {
@@ -95,18 +100,25 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                         continue;
                     }
                     String column = rs.getString("table_name") + "." + rs.getString("column_name");
-                    String next = rs.getString("next_value");
+                    BigDecimal next = new BigDecimal(rs.getString("next_value"));
+                    BigDecimal taken = new BigDecimal(rs.getString("first_taken"));
                     String max = rs.getString("max_value");
                     boolean identity = rs.getBoolean("is_identity");
+                    boolean now = taken.compareTo(next) == 0;
+                    worst = now ? CheckStatus.FAIL : worst;
+                    collideNow += now ? 1 : 0;
                     findings.add(Finding.builder((identity ? "Identity column " : "Column ") + column + " holds ids up to "
-                                    + max + ", but its sequence " + sequence + " gives " + next + " next: inserts that take"
-                                    + " an id from it collide with existing rows.")
+                                    + max + ", but its sequence " + sequence + " gives " + next.toPlainString() + " next: "
+                                    + (now ? "the next insert that takes an id from it collides with an existing row."
+                                    : "inserts collide once it reaches " + taken.toPlainString() + ", "
+                                    + taken.subtract(next).toPlainString() + " ids from now."))
                             .detail("sequence", sequence)
                             .detail("table", rs.getString("table_name"))
                             .detail("column", rs.getString("column_name"))
                             .detail("identity", identity)
                             .detail("lastValue", rs.getString("last_value"))
-                            .detail("nextValue", next)
+                            .detail("nextValue", next.toPlainString())
+                            .detail("firstTakenValue", taken.toPlainString())
                             .detail("maxValue", max)
                             .build());
                     fixes.add("SELECT pg_catalog.setval('" + sequence.replace("'", "''") + "', (SELECT max("
@@ -126,12 +138,13 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                             + " maximum; the others are past the table's row estimate)." + unreadableNote + limitNote)
                     .build();
         }
-        CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.FAIL)
-                .summary(findings.size() + (findings.size() == 1 ? " sequence is" : " sequences are") + " behind the ids"
-                        + " already in " + (findings.size() == 1 ? "its column" : "their columns") + ": inserts fail with"
-                        + " 'duplicate key value violates unique constraint' (23505), as after a data-only restore, a COPY"
-                        + " with ids or a switch to a logical replica (it copies rows, not sequence values)."
-                        + unreadableNote + limitNote)
+        int behind = findings.size();
+        CheckResult.Builder result = CheckResult.builder(this).status(worst)
+                .summary(behind + (behind == 1 ? " sequence is" : " sequences are") + " behind ids already in "
+                        + (behind == 1 ? "its column" : "their columns") + " (" + collideNow + " at the very next value): inserts"
+                        + " that take an id from " + (behind == 1 ? "it" : "them") + " fail with 'duplicate key value violates"
+                        + " unique constraint' (23505), as after a data-only restore, a COPY with ids or a switch to a logical"
+                        + " replica (it copies rows, not sequence values)." + unreadableNote + limitNote)
                 .remediation("Move each sequence past its column's data: " + String.join(" ", fixes)
                         + " (after a switch to a logical replica, do it for every sequence before writes start.)");
         findings.forEach(result::finding);

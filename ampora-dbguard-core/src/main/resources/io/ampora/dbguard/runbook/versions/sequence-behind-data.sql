@@ -1,6 +1,7 @@
--- Sequences feeding a column (serial: pg_depend 'a', identity: 'i') whose next value the column already
--- holds: every insert that takes its id from the sequence fails with "duplicate key value violates unique
--- constraint" (23505) until the sequence passes the data. What a data-only restore, a COPY of rows with
+-- Sequences feeding a column (serial: pg_depend 'a', identity: 'i') that are behind ids the column already
+-- holds: when it holds the next value, every insert that takes its id from the sequence fails with
+-- "duplicate key value violates unique constraint" (23505) until the sequence passes the data; when the
+-- first taken id lies further on, inserts fail once the sequence reaches it. What a data-only restore, a COPY of rows with
 -- their ids, an ETL load or a switch to a logical replica leaves behind (logical replication copies rows,
 -- not sequence values), and the sequence check (exhaustion) cannot see.
 --
@@ -55,7 +56,9 @@ WITH owned AS (
            CASE WHEN o.readable THEN pg_catalog.pg_sequence_last_value(o.seqrelid) END AS last_value
     FROM owned o
 ), candidates AS (
-    SELECT st.*
+    SELECT st.*,
+           CASE WHEN st.last_value IS NULL THEN st.seqstart::numeric
+                ELSE st.last_value::numeric + st.seqincrement END AS next_value
     FROM stated st
     WHERE st.readable
       AND st.indexed
@@ -64,29 +67,27 @@ WITH owned AS (
     ORDER BY st.estimated_rows DESC, st.table_name
     LIMIT ?
 ), measured AS (
+    -- the column's maximum, and the first id at or above the sequence's next value: two index probes
     SELECT c.*,
-           (pg_catalog.xpath('/row/m/text()', pg_catalog.query_to_xml(
-                format('SELECT max(%I)::text AS m FROM %s', c.column_name, c.table_name), false, true, '')))[1]::text
-               AS max_text
+           pg_catalog.query_to_xml(format('SELECT (SELECT max(%1$I) FROM %2$s)::text AS m,'
+                                          ' (SELECT min(%1$I) FROM %2$s WHERE %1$I >= %3$s)::text AS f',
+                                          c.column_name, c.table_name, c.next_value), false, true, '') AS x
     FROM candidates c
 ), behind AS (
     SELECT m.sequence_name,
            m.table_name,
            m.column_name,
            m.is_identity,
-           m.last_value::text                                                       AS last_value,
-           (CASE WHEN m.last_value IS NULL THEN m.seqstart ELSE m.last_value + m.seqincrement END)::text AS next_value,
-           m.max_text                                                               AS max_value
+           m.last_value::text                                            AS last_value,
+           m.next_value::text                                            AS next_value,
+           (pg_catalog.xpath('/row/m/text()', m.x))[1]::text             AS max_value,
+           (pg_catalog.xpath('/row/f/text()', m.x))[1]::text             AS first_taken
     FROM measured m
-    WHERE m.max_text IS NOT NULL
-      AND m.max_text ~ '^-?[0-9]+$'
-      AND (CASE WHEN m.last_value IS NULL THEN m.seqstart ELSE m.last_value + m.seqincrement END)::numeric
-          <= m.max_text::numeric
 )
 -- one row at least: the counts come with it when no sequence is behind
 SELECT b.*,
        (SELECT count(*) FROM stated WHERE NOT readable)    AS unreadable,
        (SELECT count(*) FROM candidates)                   AS measured
 FROM (SELECT 1) AS one
-LEFT JOIN behind b ON true
+LEFT JOIN behind b ON b.first_taken IS NOT NULL
 ORDER BY b.table_name, b.column_name

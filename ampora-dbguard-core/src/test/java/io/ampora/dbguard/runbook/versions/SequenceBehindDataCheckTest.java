@@ -37,6 +37,9 @@ class SequenceBehindDataCheckTest {
                     CREATE TABLE fresh (id bigserial PRIMARY KEY, note text);
                     CREATE TABLE in_use (id bigserial PRIMARY KEY, note text);
                     INSERT INTO in_use (note) SELECT 'n' FROM generate_series(1, 50);
+                    CREATE TABLE imported (id bigserial PRIMARY KEY, note text);
+                    INSERT INTO imported (note) SELECT 'own' FROM generate_series(1, 10);
+                    INSERT INTO imported (id, note) SELECT g, 'imported ahead' FROM generate_series(1000, 1020) g;
                     -- the restore: rows with their ids, sequences untouched
                     INSERT INTO orders (id, customer) SELECT g, 'c' || g FROM generate_series(1, 1000) g;
                     INSERT INTO "Audit Event" (id, what) OVERRIDING SYSTEM VALUE SELECT g, 'w' FROM generate_series(1, 300) g;
@@ -49,14 +52,19 @@ class SequenceBehindDataCheckTest {
             CheckResult result = Checks.run(db.dataSource(), new SequenceBehindDataCheck());
 
             assertThat(result.status()).as(result.toString()).isEqualTo(CheckStatus.FAIL);
-            assertThat(result.summary()).startsWith("2 sequences are behind the ids already in their columns")
-                    .contains("23505");
+            assertThat(result.summary()).startsWith("3 sequences are behind ids already in their columns (2 at the very next"
+                    + " value)").contains("23505");
             assertThat(Checks.withDetail(result, "sequence", "public.orders_id_seq")).singleElement()
-                    .satisfies(f -> assertThat(f.details()).containsEntry("maxValue", "1000").containsEntry("nextValue", "2")
+                    .satisfies(f -> assertThat(f.details()).containsEntry("maxValue", "1000").containsEntry("nextValue", "2").containsEntry("firstTakenValue", "2")
                             .containsEntry("lastValue", "1").containsEntry("identity", false));
             assertThat(Checks.withDetail(result, "table", "public.\"Audit Event\"")).singleElement()
                     .satisfies(f -> assertThat(f.details()).containsEntry("maxValue", "300").containsEntry("nextValue", "1")
                             .containsEntry("identity", true));
+            assertThat(Checks.withDetail(result, "table", "public.imported")).singleElement().satisfies(f -> {
+                assertThat(f.details()).containsEntry("nextValue", "11").containsEntry("firstTakenValue", "1000")
+                        .containsEntry("maxValue", "1020");
+                assertThat(f.message()).contains("inserts collide once it reaches 1000, 989 ids from now");
+            });
             assertThat(result.findings()).noneSatisfy(f -> assertThat(f.details().get("table"))
                     .isIn("public.fresh", "public.in_use"));
 
@@ -68,7 +76,7 @@ class SequenceBehindDataCheckTest {
                     applied++;
                 }
             }
-            assertThat(applied).isEqualTo(2);
+            assertThat(applied).isEqualTo(3);
             db.execute("INSERT INTO orders (customer) VALUES ('after the fix')");
             db.execute("INSERT INTO \"Audit Event\" (what) VALUES ('after the fix')");
             CheckResult fixed = Checks.run(db.dataSource(), new SequenceBehindDataCheck());
