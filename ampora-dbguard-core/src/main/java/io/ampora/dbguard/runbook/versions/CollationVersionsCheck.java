@@ -155,14 +155,15 @@ public final class CollationVersionsCheck implements DatabaseCheck {
     }
 
     /** A collation, or a database's default collation, whose version changed. */
-    private record Changed(String name, boolean database, String provider, String recorded, String actual,
-                           long indexCount, List<String> indexes) {
+    private record Changed(String name, String ident, boolean database, String provider, String recorded,
+                           String actual, long indexCount, List<String> indexes) {
 
         static Changed read(ResultSet rs, String nameColumn, boolean database) throws SQLException {
             Array array = rs.getArray("indexes");
             List<String> names = new ArrayList<>(List.of((String[]) array.getArray()));
             array.free();
-            return new Changed(rs.getString(nameColumn), database, provider(rs.getString("provider")),
+            return new Changed(rs.getString(nameColumn), database ? rs.getString("database_ident") : rs.getString(nameColumn),
+                    database, provider(rs.getString("provider")),
                     rs.getString("recorded_version"), rs.getString("actual_version"), rs.getLong("index_count"), names);
         }
 
@@ -202,10 +203,10 @@ public final class CollationVersionsCheck implements DatabaseCheck {
         List<String> fixes() {
             List<String> fixes = new ArrayList<>();
             if (database) {
-                fixes.add(indexCount > indexes.size() ? "REINDEX DATABASE CONCURRENTLY " + quoteIdent(name) + ";"
+                fixes.add(indexCount > indexes.size() ? "REINDEX DATABASE CONCURRENTLY " + ident + ";"
                         : indexes.stream().map(i -> "REINDEX INDEX CONCURRENTLY " + i + ";").reduce((a, b) -> a + " " + b)
                         .orElse(""));
-                fixes.add("ALTER DATABASE " + quoteIdent(name) + " REFRESH COLLATION VERSION;");
+                fixes.add("ALTER DATABASE " + ident + " REFRESH COLLATION VERSION;");
             } else {
                 indexes.forEach(i -> fixes.add("REINDEX INDEX CONCURRENTLY " + i + ";"));
                 if (indexCount > indexes.size()) {
@@ -215,10 +216,6 @@ public final class CollationVersionsCheck implements DatabaseCheck {
             }
             fixes.removeIf(String::isEmpty);
             return fixes;
-        }
-
-        private static String quoteIdent(String name) {
-            return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
         }
     }
 }

@@ -122,7 +122,7 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                             .detail("maxValue", max)
                             .build());
                     fixes.add("SELECT pg_catalog.setval('" + sequence.replace("'", "''") + "', (SELECT max("
-                            + quote(rs.getString("column_name")) + ") FROM " + rs.getString("table_name") + "));");
+                            + rs.getString("column_ident") + ") FROM " + rs.getString("table_name") + "));");
                 }
             }
         }
@@ -149,9 +149,5 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                         + " (after a switch to a logical replica, do it for every sequence before writes start.)");
         findings.forEach(result::finding);
         return result.build();
-    }
-
-    private static String quote(String identifier) {
-        return identifier.matches("[a-z_][a-z0-9_$]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }

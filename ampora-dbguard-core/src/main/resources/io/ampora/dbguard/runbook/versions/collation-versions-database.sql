@@ -12,6 +12,7 @@ WITH used AS (
       AND ic.relnamespace <> 'pg_catalog'::regnamespace
 )
 SELECT d.datname::text                                              AS database_name,
+       pg_catalog.quote_ident(d.datname)                            AS database_ident,
        d.datlocprovider::text                                       AS provider,
        d.datcollversion                                             AS recorded_version,
        pg_catalog.pg_database_collation_actual_version(d.oid)       AS actual_version,
