@@ -83,6 +83,16 @@ final class MigrationScenarios {
                                 env.admin("DROP TABLE restored_invoices");
                             }
                         }),
+                new Simple("old-extension", RunbookSection.VERSION_MISMATCH, "extension-versions",
+                        "the database came through pg_upgrade and its update_extensions.sql was never run: citext is"
+                                + " still at the old server's version", env -> {
+                            env.admin("CREATE EXTENSION citext VERSION '1.4'");
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("DROP EXTENSION citext");
+                            }
+                        }),
                 new Simple("drift", RunbookSection.CANNOT_MIGRATE, "schema-drift",
                         "someone created a table by hand in production; the next migration may collide with it", env -> {
                             try (Statement st = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "psql")
