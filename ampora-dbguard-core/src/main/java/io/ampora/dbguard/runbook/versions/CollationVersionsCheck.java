@@ -109,7 +109,8 @@ public final class CollationVersionsCheck implements DatabaseCheck {
                     rs.next();
                     Changed db = Changed.read(rs, "database_name", true);
                     if (db.recorded() == null) {
-                        defaultNote = " The database's default collation has no version (C or POSIX never changes).";
+                        defaultNote = " The database's default collation records no version (C, POSIX and C.UTF-8 sort by code"
+                                + " point, which no library upgrade changes).";
                     } else if (db.actual() == null) {
                         defaultNote = "";
                         unknown.add("the default collation of database " + db.name());

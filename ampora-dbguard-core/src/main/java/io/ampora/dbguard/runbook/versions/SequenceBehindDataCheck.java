@@ -135,7 +135,7 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
             return CheckResult.builder(this)
                     .status(unreadable == 0 ? CheckStatus.PASS : CheckStatus.UNKNOWN)
                     .summary("No sequence is behind the ids in its column (" + measured + " compared with the column's"
-                            + " maximum; the others are past the table's row estimate)." + unreadableNote + limitNote)
+                            + " maximum; every other one is past its table's row estimate)." + unreadableNote + limitNote)
                     .build();
         }
         int behind = findings.size();

@@ -39,11 +39,12 @@ WITH owned AS (
     JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
     JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = s.seqrelid
                                AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
-    JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.relkind IN ('r', 'p') AND t.relpersistence <> 't'
+    JOIN pg_catalog.pg_class t ON t.oid = d.refobjid AND t.relkind IN ('r', 'p') AND (t.relpersistence = 'p' OR (t.relpersistence = 'u' AND NOT pg_catalog.pg_is_in_recovery()))
     JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
     JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
     WHERE s.seqincrement > 0
-      AND sc.relpersistence <> 't'
+      -- other sessions' temporary objects cannot be read, unlogged ones not during recovery
+      AND (sc.relpersistence = 'p' OR (sc.relpersistence = 'u' AND NOT pg_catalog.pg_is_in_recovery()))
 ), locked AS (
     -- max() waits behind an ACCESS EXCLUSIVE lock (granted or queued): such a table is not measured, so the
     -- check never waits behind the lock it may be diagnosing
