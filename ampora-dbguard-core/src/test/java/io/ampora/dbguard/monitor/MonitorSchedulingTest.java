@@ -43,7 +43,11 @@ class MonitorSchedulingTest {
         assertThat(byId.get("connectivity").scope()).isEqualTo(CheckScope.INSTANCE);
         assertThat(byId.get("tls").scope()).isEqualTo(CheckScope.INSTANCE);
         assertThat(byId.values().stream().filter(c -> c.scope() == CheckScope.INSTANCE).map(DatabaseCheck::id))
-                .containsExactlyInAnyOrder("connectivity", "tls");
+                .containsExactlyInAnyOrder("connectivity", "tls", "pooler-prepared-statements");
+        assertThat(config.intervalOf(byId.get("pooler-prepared-statements"))).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.intervalOf(byId.get("collation-versions"))).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.intervalOf(byId.get("sequence-behind-data"))).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.intervalOf(byId.get("extension-versions"))).isEqualTo(Duration.ofSeconds(30));
 
         // a check that declares nothing (another module's, a user's) is database-wide and of normal cost
         SleepingCheck undeclared = new SleepingCheck("undeclared", 0);

@@ -72,13 +72,14 @@ public final class CollationVersionsCheck implements DatabaseCheck {
     }
 
     /**
-     * {@link CheckCost#CHEAP}: one pass over pg_index, and the library asked only for the collations in use.
+     * {@link CheckCost#EXPENSIVE}: a pass over every index (it grows with the schema), and the library asked
+     * for each collation in use; its answer changes only with a restore or an upgrade.
      *
-     * @return {@link CheckCost#CHEAP}
+     * @return {@link CheckCost#EXPENSIVE}
      */
     @Override
     public CheckCost cost() {
-        return CheckCost.CHEAP;
+        return CheckCost.EXPENSIVE;
     }
 
     @Override

@@ -56,13 +56,14 @@ public final class ExtensionVersionsCheck implements DatabaseCheck {
     }
 
     /**
-     * {@link CheckCost#CHEAP}: the installed extensions and the server's control files.
+     * {@link CheckCost#NORMAL}: the installed extensions against {@code pg_available_extensions}, which reads
+     * every control file in the server's share directory.
      *
-     * @return {@link CheckCost#CHEAP}
+     * @return {@link CheckCost#NORMAL}
      */
     @Override
     public CheckCost cost() {
-        return CheckCost.CHEAP;
+        return CheckCost.NORMAL;
     }
 
     @Override

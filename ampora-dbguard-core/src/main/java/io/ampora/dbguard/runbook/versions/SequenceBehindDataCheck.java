@@ -80,6 +80,17 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
         return CheckScope.DATABASE;
     }
 
+    /**
+     * {@link CheckCost#EXPENSIVE}: a pass over every sequence and its column (it grows with the schema), and two
+     * index probes per candidate (at most {@link #MAX_MEASURED}).
+     *
+     * @return {@link CheckCost#EXPENSIVE}
+     */
+    @Override
+    public CheckCost cost() {
+        return CheckCost.EXPENSIVE;
+    }
+
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         long maxMeasured = Math.max(0, Math.min(Integer.MAX_VALUE, context.setting(MAX_MEASURED)));
