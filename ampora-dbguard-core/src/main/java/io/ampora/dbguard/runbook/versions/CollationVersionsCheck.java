@@ -7,6 +7,7 @@ import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
@@ -17,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runbook 8, a backup that does not match what runs it: collations whose version recorded in the catalog
@@ -80,6 +82,19 @@ public final class CollationVersionsCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * None: a collation version that changed is a database-wide condition (most lookups keep working until the
+     * indexes are rebuilt) that every instance sees the same, and taking every instance out of the load balancer
+     * at once would turn it into an outage (the reasoning of {@code query-latency}). The monitor still reports,
+     * logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 
     @Override

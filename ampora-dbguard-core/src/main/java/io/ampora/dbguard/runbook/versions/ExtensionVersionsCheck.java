@@ -6,6 +6,7 @@ import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
@@ -13,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runbook 8, a database that does not match the server running it: extensions installed at another version
@@ -64,6 +66,18 @@ public final class ExtensionVersionsCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.NORMAL;
+    }
+
+    /**
+     * None: an extension's version is a database-wide condition that every instance sees the same, and taking
+     * every instance out of the load balancer at once would turn it into an outage (the reasoning of {@code query-
+     * latency}). The monitor still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 
     @Override

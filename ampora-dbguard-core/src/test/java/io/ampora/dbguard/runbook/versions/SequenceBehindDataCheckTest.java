@@ -3,9 +3,15 @@ package io.ampora.dbguard.runbook.versions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.check.Probe;
+import io.ampora.dbguard.monitor.DbGuardMonitor;
+import io.ampora.dbguard.monitor.MonitorConfig;
+import io.ampora.dbguard.runbook.connections.ConnectivityCheck;
 import io.ampora.dbguard.runbook.Checks;
+import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.PostgresServer;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.ServerSpec;
@@ -13,6 +19,8 @@ import io.ampora.dbguard.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -98,6 +106,22 @@ class SequenceBehindDataCheckTest {
 
             assertThat(result.status()).as(result.toString()).isEqualTo(CheckStatus.UNKNOWN);
             assertThat(result.summary()).contains("1 sequence is not readable by seq_reader", "GRANT SELECT ON SEQUENCE");
+        }
+    }
+    @Test
+    void theServiceStaysReadyWhileOneTablesSequenceIsBehind() throws Exception {
+        try (TestDatabase db = TestDatabase.create(PostgresServers.get(ServerSpec.defaults()), SequenceBehindDataCheckTest.class)) {
+            db.execute("CREATE TABLE orders (id serial PRIMARY KEY); INSERT INTO orders SELECT g FROM generate_series(1, 100) g;"
+                    + " ANALYZE orders;");
+            DbGuard guard = DbGuard.builder().dataSource(db.dataSource())
+                    .checks(List.of(new ConnectivityCheck(), new SequenceBehindDataCheck())).build();
+            try (DbGuardMonitor monitor = guard.monitor(MonitorConfig.builder().defaultInterval(Duration.ofSeconds(1)).build())) {
+                Await.until("the monitor's first run", Duration.ofSeconds(20), () -> monitor.lastReport().isPresent());
+
+                CheckResult behind = monitor.lastReport().orElseThrow().result("sequence-behind-data").orElseThrow();
+                assertThat(behind.status()).as(behind.toString()).isEqualTo(CheckStatus.FAIL);
+                assertThat(monitor.ready()).as("readiness: %s", monitor.probe(Probe.READINESS).reason()).isTrue();
+            }
         }
     }
 }
