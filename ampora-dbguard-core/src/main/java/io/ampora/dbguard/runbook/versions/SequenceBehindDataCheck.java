@@ -12,6 +12,7 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import java.math.BigDecimal;
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -31,7 +32,9 @@ import java.util.Set;
  *
  * <p>Measuring the maximum costs a query per table, so only candidates are measured (never called, or below
  * the table's row estimate), on columns a btree index leads with, up to {@link #MAX_MEASURED} per run; the
- * rest cannot be behind by the estimate's account. Sequences the role may not read are counted in the summary.
+ * rest cannot be behind by the estimate's account. Sequences the role may not read are counted in the summary;
+ * a suspect table whose row-level security is active for the role is named and makes the answer UNKNOWN, since
+ * its policies would hide rows from {@code max()}.
  */
 public final class SequenceBehindDataCheck implements DatabaseCheck {
 
@@ -113,6 +116,7 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
         long unreadable = 0;
         long measured = 0;
         long collideNow = 0;
+        List<String> hidden = List.of();
         CheckStatus worst = CheckStatus.WARN;
         try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(SequenceBehindDataCheck.class, id()))) {
             ps.setLong(1, maxMeasured);
@@ -120,6 +124,9 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                 while (rs.next()) {
                     unreadable = rs.getLong("unreadable");
                     measured = rs.getLong("measured");
+                    Array hiddenArray = rs.getArray("hidden_by_rls");
+                    hidden = List.of((String[]) hiddenArray.getArray());
+                    hiddenArray.free();
                     String sequence = rs.getString("sequence_name");
                     if (sequence == null) {
                         continue;
@@ -156,9 +163,15 @@ public final class SequenceBehindDataCheck implements DatabaseCheck {
                 + context.facts().currentUser() + " (GRANT SELECT ON SEQUENCE ... or USAGE), so not compared.";
         String limitNote = measured >= maxMeasured && maxMeasured > 0 ? " " + measured
                 + " candidates were compared (sequence-behind-data.maxMeasured); others may be left for the next run." : "";
+        String hiddenNote = hidden.isEmpty() ? ""
+                : " Row-level security is active for " + context.facts().currentUser() + " on " + hidden.size()
+                + (hidden.size() == 1 ? " table" : " tables") + " whose sequence may be behind (" + String.join(", ", hidden)
+                + "): max() would count only the rows its policies show, so they were not compared; run this check as the"
+                + " table's owner or a BYPASSRLS role.";
+        unreadableNote += hiddenNote;
         if (findings.isEmpty()) {
             return CheckResult.builder(this)
-                    .status(unreadable == 0 ? CheckStatus.PASS : CheckStatus.UNKNOWN)
+                    .status(unreadable == 0 && hidden.isEmpty() ? CheckStatus.PASS : CheckStatus.UNKNOWN)
                     .summary("No sequence is behind the ids in its column (" + measured + " compared with the column's"
                             + " maximum; every other one is past its table's row estimate)." + unreadableNote + limitNote)
                     .build();

@@ -6,10 +6,12 @@
 -- not sequence values), and the sequence check (exhaustion) cannot see.
 --
 -- max(column) costs a query per table (query_to_xml, so it stays one read-only statement), so only
--- candidates are measured: a sequence never called since it was created or reset, or one whose last value
--- is below the table's row estimate (ids from the start value, one step at a time, reach the row count),
+-- candidates are measured: a table with rows whose sequence was never called since it was created or reset,
+-- or is below the table's row estimate (ids from the start value, one step at a time, reach the row count),
 -- on a column some btree index leads with (max() then reads one index page), readable by the role, at
--- most ? of them, the largest tables first. Partitioned tables count their leaf partitions' rows.
+-- most ? of them, the largest tables first. Partitioned tables count their leaf partitions' rows. A table
+-- whose row-level security is active for the role is not measured (max() would see only the visible rows,
+-- or the policy would raise): it is returned by name instead.
 -- Ascending sequences only (a negative increment is left alone).
 WITH owned AS (
     SELECT s.seqrelid,
@@ -29,7 +31,13 @@ WITH owned AS (
                       FROM pg_catalog.pg_partition_tree(t.oid) pt
                       JOIN pg_catalog.pg_class lc ON lc.oid = pt.relid
                       WHERE pt.isleaf)
-                ELSE greatest(t.reltuples, 0) END                      AS estimated_rows,
+                ELSE greatest(t.reltuples, pg_catalog.pg_stat_get_live_tuples(t.oid), 0) END AS estimated_rows,
+           -- rows by any account that needs no lock: the estimate, the live rows counted (a load not yet
+           -- analyzed), pages; an empty table cannot collide
+           (t.relkind = 'p' OR t.reltuples > 0 OR t.relpages > 0
+            OR pg_catalog.pg_stat_get_live_tuples(t.oid) > 0)                AS has_rows,
+           -- the role's policies would hide rows from max(): such a table cannot be judged by this role
+           pg_catalog.row_security_active(t.oid)                    AS rls_active,
            EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                    WHERE i.indrelid = t.oid AND i.indkey[0] = a.attnum AND i.indisvalid
                      AND (SELECT am.amname FROM pg_catalog.pg_class ic JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -57,15 +65,20 @@ WITH owned AS (
     SELECT o.*,
            CASE WHEN o.readable THEN pg_catalog.pg_sequence_last_value(o.seqrelid) END AS last_value
     FROM owned o
+), suspects AS (
+    SELECT st.*
+    FROM stated st
+    WHERE st.readable
+      AND st.indexed
+      AND st.has_rows
+      AND (st.last_value IS NULL OR st.last_value < st.estimated_rows)
+      AND st.table_oid NOT IN (SELECT oid FROM locked)
 ), candidates AS (
     SELECT st.*,
            CASE WHEN st.last_value IS NULL THEN st.seqstart::numeric
                 ELSE st.last_value::numeric + st.seqincrement END AS next_value
-    FROM stated st
-    WHERE st.readable
-      AND st.indexed
-      AND (st.last_value IS NULL OR st.last_value < st.estimated_rows)
-      AND st.table_oid NOT IN (SELECT oid FROM locked)
+    FROM suspects st
+    WHERE NOT st.rls_active
     ORDER BY st.estimated_rows DESC, st.table_name
     LIMIT ?
 ), measured AS (
@@ -90,7 +103,8 @@ WITH owned AS (
 -- one row at least: the counts come with it when no sequence is behind
 SELECT b.*,
        (SELECT count(*) FROM stated WHERE NOT readable)    AS unreadable,
-       (SELECT count(*) FROM candidates)                   AS measured
+       (SELECT count(*) FROM candidates)                   AS measured,
+       ARRAY(SELECT h.table_name FROM suspects h WHERE h.rls_active ORDER BY h.table_name) AS hidden_by_rls
 FROM (SELECT 1) AS one
 LEFT JOIN behind b ON b.first_taken IS NOT NULL
 ORDER BY b.table_name, b.column_name

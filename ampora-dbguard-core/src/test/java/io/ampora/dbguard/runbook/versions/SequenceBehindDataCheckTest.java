@@ -124,4 +124,39 @@ class SequenceBehindDataCheckTest {
             }
         }
     }
+    @Test
+    void aTableWhosePoliciesHideRowsFromTheRoleIsNamedNotGuessed() throws Exception {
+        try (TestDatabase db = TestDatabase.create(PostgresServers.get(ServerSpec.defaults()), SequenceBehindDataCheckTest.class)) {
+            db.execute("""
+                    CREATE FUNCTION current_tenant() RETURNS int LANGUAGE plpgsql STABLE AS $$
+                    BEGIN
+                        IF coalesce(current_setting('app.tenant_id', true), '') = '' THEN
+                            RAISE EXCEPTION 'app.tenant_id is not set';
+                        END IF;
+                        RETURN current_setting('app.tenant_id')::int;
+                    END $$;
+                    CREATE TABLE invoice (id bigserial PRIMARY KEY, tenant_id int NOT NULL);
+                    CREATE TABLE draft (id bigserial PRIMARY KEY, tenant_id int NOT NULL);
+                    ALTER TABLE invoice ENABLE ROW LEVEL SECURITY;
+                    ALTER TABLE invoice FORCE ROW LEVEL SECURITY;
+                    ALTER TABLE draft ENABLE ROW LEVEL SECURITY;
+                    CREATE POLICY invoice_tenant ON invoice USING (tenant_id = current_tenant());
+                    CREATE POLICY draft_tenant ON draft USING (tenant_id = current_tenant());
+                    INSERT INTO invoice SELECT g, g % 3 FROM generate_series(1, 200) g;
+                    ANALYZE invoice;
+                    """);
+            db.createRole("tenant_app", "pw", "");
+            db.execute("GRANT SELECT, INSERT ON invoice, draft TO tenant_app;"
+                    + " GRANT USAGE, SELECT ON SEQUENCE invoice_id_seq, draft_id_seq TO tenant_app;");
+
+            CheckResult asApp = Checks.run(db.dataSource("tenant_app", "pw"), new SequenceBehindDataCheck());
+            assertThat(asApp.status()).as(asApp.toString()).isEqualTo(CheckStatus.UNKNOWN);
+            assertThat(asApp.summary()).contains("Row-level security is active for tenant_app on 1 table whose sequence may"
+                    + " be behind (public.invoice)", "BYPASSRLS").doesNotContain("draft");
+
+            CheckResult asOwner = Checks.run(db.dataSource(), new SequenceBehindDataCheck());
+            assertThat(asOwner.status()).as(asOwner.toString()).isEqualTo(CheckStatus.FAIL);
+            assertThat(Checks.withDetail(asOwner, "table", "public.invoice")).hasSize(1);
+        }
+    }
 }
