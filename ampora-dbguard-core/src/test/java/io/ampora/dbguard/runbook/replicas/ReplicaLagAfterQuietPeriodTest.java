@@ -88,7 +88,10 @@ class ReplicaLagAfterQuietPeriodTest {
             double lagSeconds = (Double) lag.details().get("lagSeconds");
             double sent = (Double) lag.details().get("newestWalSentSecondsAgo");
             assertThat(lagSeconds).isGreaterThanOrEqualTo(QUIET_MS / 1000.0 + 1);
-            assertThat(sent).isBetween(0.9, lagSeconds - QUIET_MS / 1000.0 + 0.5);
+            // the WAL waiting on the replica was sent about 1 s ago: the walsender sends it shortly after the
+            // INSERT returns (up to a few hundred ms later on a busy machine: 0.8977 s was read in CI), never
+            // the quiet period plus that second, which is what the last commit's age says
+            assertThat(sent).isBetween(0.5, lagSeconds - QUIET_MS / 1000.0 + 0.5);
             assertThat(lag.message()).contains("the real delay is between", "the last replayed commit is older when the"
                     + " primary was quiet before the WAL now waiting");
         } finally {
