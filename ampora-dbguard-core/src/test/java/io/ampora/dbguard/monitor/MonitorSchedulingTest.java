@@ -43,7 +43,7 @@ class MonitorSchedulingTest {
         assertThat(byId.get("connectivity").scope()).isEqualTo(CheckScope.INSTANCE);
         assertThat(byId.get("tls").scope()).isEqualTo(CheckScope.INSTANCE);
         assertThat(byId.values().stream().filter(c -> c.scope() == CheckScope.INSTANCE).map(DatabaseCheck::id))
-                .containsExactlyInAnyOrder("connectivity", "tls", "pooler-prepared-statements");
+                .containsExactlyInAnyOrder("connectivity", "tls");
         assertThat(config.intervalOf(byId.get("pooler-prepared-statements"))).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.intervalOf(byId.get("collation-versions"))).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.intervalOf(byId.get("sequence-behind-data"))).isEqualTo(Duration.ofMinutes(15));

@@ -67,13 +67,16 @@ public final class PoolerPreparedStatementsCheck implements DatabaseCheck {
     }
 
     /**
-     * {@link CheckScope#INSTANCE}: the answer is this instance's connection settings and path to the server.
+     * {@link CheckScope#DATABASE}, although the answer is a connection's: a fleet shares runs only while its
+     * channel works, and the channel refuses a pooler (session 9), so in a working fleet every instance connects
+     * directly and the answer is the same; behind a pooler the fleet is down and every instance runs its own.
+     * Per instance it would open a session on every instance every interval for an answer that does not change.
      *
-     * @return {@link CheckScope#INSTANCE}
+     * @return {@link CheckScope#DATABASE}
      */
     @Override
     public CheckScope scope() {
-        return CheckScope.INSTANCE;
+        return CheckScope.DATABASE;
     }
 
     /**
