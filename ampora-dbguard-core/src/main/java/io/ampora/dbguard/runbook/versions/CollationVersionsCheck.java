@@ -146,11 +146,11 @@ public final class CollationVersionsCheck implements DatabaseCheck {
         String unknownNote = unknown.isEmpty() ? "" : " The library reports no version for " + String.join(", ", unknown)
                 + ", so whether it changed is unknown.";
         if (changed.isEmpty()) {
-            CheckResult.Builder result = CheckResult.builder(this)
+            return CheckResult.builder(this)
                     .status(unknown.isEmpty() ? CheckStatus.PASS : CheckStatus.UNKNOWN)
                     .summary("Every versioned collation the indexes sort by is at its recorded version." + defaultNote
-                            + unknownNote);
-            return result.build();
+                            + unknownNote)
+                    .build();
         }
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.FAIL);
         List<String> fixes = new ArrayList<>();
@@ -219,19 +219,17 @@ public final class CollationVersionsCheck implements DatabaseCheck {
 
         List<String> fixes() {
             List<String> fixes = new ArrayList<>();
-            if (database) {
-                fixes.add(indexCount > indexes.size() ? "REINDEX DATABASE CONCURRENTLY " + ident + ";"
-                        : indexes.stream().map(i -> "REINDEX INDEX CONCURRENTLY " + i + ";").reduce((a, b) -> a + " " + b)
-                        .orElse(""));
-                fixes.add("ALTER DATABASE " + ident + " REFRESH COLLATION VERSION;");
+            boolean more = indexCount > indexes.size();
+            if (database && more) {
+                fixes.add("REINDEX DATABASE CONCURRENTLY " + ident + ";");
             } else {
                 indexes.forEach(i -> fixes.add("REINDEX INDEX CONCURRENTLY " + i + ";"));
-                if (indexCount > indexes.size()) {
+                if (more) {
                     fixes.add("(and the " + (indexCount - indexes.size()) + " more indexes sorting by " + name + ")");
                 }
-                fixes.add("ALTER COLLATION " + name + " REFRESH VERSION;");
             }
-            fixes.removeIf(String::isEmpty);
+            fixes.add(database ? "ALTER DATABASE " + ident + " REFRESH COLLATION VERSION;"
+                    : "ALTER COLLATION " + name + " REFRESH VERSION;");
             return fixes;
         }
     }
