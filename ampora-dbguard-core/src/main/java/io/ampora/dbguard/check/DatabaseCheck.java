@@ -98,6 +98,15 @@ public interface DatabaseCheck {
      * never liveness: when the database is down the instance must leave the load balancer, not be
      * restarted in a loop. A check that only informs (a report for people) returns an empty set.
      *
+     * <p>Readiness asks whether this instance can serve. A condition that every instance of the application
+     * sees at the same moment (a table's bloat, a long transaction, a full disk, a lagging replica: the
+     * runbook's {@link CheckScope#DATABASE database-wide} checks) would take them all out of the load balancer
+     * at once and turn a degradation into an outage, so the shipped database-wide checks affect no readiness:
+     * {@link Probe#STARTUP} when they are {@link #startupCritical()}, nothing otherwise; they are still
+     * reported, logged and counted. The one exception is {@code rls-posture}: serving would show one tenant's
+     * rows to another. ({@code connectivity} is per instance and keeps both.) The application decides per check
+     * with {@link io.ampora.dbguard.monitor.MonitorConfig.Builder#probes(String, Probe...)}.
+     *
      * @return {@link Probe#READINESS} and {@link Probe#STARTUP} by default
      */
     default Set<Probe> probes() {

@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * check itself and says why. Per-instance checks always run on every instance. Nothing is written to any
  * table: the channel's session is read-only.
  *
- * <p>Probes: a check affects the probes its {@link DatabaseCheck#probes()} name. A probe is DOWN when one
+ * <p>Probes: a check affects the probes its {@link DatabaseCheck#probes()} name, unless
+ * {@link MonitorConfig.Builder#probes(String, Probe...)} says otherwise. A probe is DOWN when one
  * of its checks is FAIL, or UNKNOWN and the guard counts UNKNOWN as failure; WARN and SKIP are UP.
  * Readiness is DOWN until the first run completes; startup is UP from the first run whose startup checks
  * pass, and stays UP (an orchestrator stops asking once it is).
@@ -153,6 +154,12 @@ public final class DbGuardMonitor implements AutoCloseable {
         for (String id : config.intervals().keySet()) {
             if (!ids.contains(id)) {
                 throw new DbGuardConfigurationException("Monitor interval set for unknown check '" + id
+                        + "'; this guard runs: " + String.join(", ", ids));
+            }
+        }
+        for (String id : config.probes().keySet()) {
+            if (!ids.contains(id)) {
+                throw new DbGuardConfigurationException("Monitor probes set for unknown check '" + id
                         + "'; this guard runs: " + String.join(", ", ids));
             }
         }
@@ -607,7 +614,7 @@ public final class DbGuardMonitor implements AutoCloseable {
                 .allMatch(c -> latest.containsKey(c.id()));
         for (Probe probe : Probe.values()) {
             List<CheckResult> affecting = results.stream()
-                    .filter(r -> checks.get(r.checkId()).probes().contains(probe))
+                    .filter(r -> config.probesOf(checks.get(r.checkId())).contains(probe))
                     .toList();
             List<CheckResult> down = affecting.stream().filter(this::isDown).toList();
             String reason = down.isEmpty() ? affecting.size() + " check(s) UP"

@@ -4,13 +4,17 @@ import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.internal.SettingValues;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +33,12 @@ import java.util.regex.Pattern;
  * interval; database-wide checks every {@link CheckCost#intervalFactor()} default intervals (10 s cheap,
  * 30 s normal, 15 min for catalog scans with the 10 s default). A check whose last run took more than
  * {@link #BACK_OFF_SHARE a quarter} of its interval backs off (see {@link DbGuardMonitor}).
+ *
+ * <p>{@link Builder#probes(String, Probe...)} changes which health probes a check's result affects: by default
+ * what the check declares ({@link DatabaseCheck#probes()}; the runbook's database-wide checks affect no
+ * readiness, since every instance sees them at once), e.g. {@code .probes("disk-usage", Probe.READINESS,
+ * Probe.STARTUP)} to take instances out of the load balancer when the disk is full, or
+ * {@code .probes("pool-saturation")} for none.
  *
  * <p>{@link Builder#fleet(String)} turns on fleet coordination: the instances of one fleet that monitor
  * one database run each database-wide check once per interval between them (see {@link DbGuardMonitor}).
@@ -57,12 +67,17 @@ public final class MonitorConfig {
 
     private final Duration defaultInterval;
     private final Map<String, Duration> intervals;
+    private final Map<String, Set<Probe>> probes;
     private final String fleet;
     private final String instance;
 
-    private MonitorConfig(Duration defaultInterval, Map<String, Duration> intervals, String fleet, String instance) {
+    private MonitorConfig(Duration defaultInterval, Map<String, Duration> intervals, Map<String, Set<Probe>> probes,
+            String fleet, String instance) {
         this.defaultInterval = defaultInterval;
         this.intervals = Collections.unmodifiableMap(new LinkedHashMap<>(intervals));
+        Map<String, Set<Probe>> frozen = new LinkedHashMap<>();
+        probes.forEach((id, set) -> frozen.put(id, Collections.unmodifiableSet(EnumSet.copyOf(set))));
+        this.probes = Collections.unmodifiableMap(frozen);
         this.fleet = fleet;
         this.instance = instance;
     }
@@ -116,6 +131,23 @@ public final class MonitorConfig {
         return defaultInterval.multipliedBy(check.cost().intervalFactor());
     }
 
+    /** @return the per-check probe overrides by check id (an empty set: the check affects no probe) */
+    public Map<String, Set<Probe>> probes() {
+        return probes;
+    }
+
+    /**
+     * The probes one check's result affects: its override ({@link Builder#probes(String, Probe...)}), else what
+     * the check declares ({@link DatabaseCheck#probes()}).
+     *
+     * @param check the check
+     * @return the probes; never {@link Probe#LIVENESS}
+     */
+    public Set<Probe> probesOf(DatabaseCheck check) {
+        Set<Probe> override = probes.get(check.id());
+        return override != null ? override : check.probes();
+    }
+
     /**
      * The fleet this monitor coordinates with, when {@link Builder#fleet(String)} was set.
      *
@@ -137,6 +169,7 @@ public final class MonitorConfig {
     @Override
     public String toString() {
         return "MonitorConfig[defaultInterval=" + defaultInterval + ", intervals=" + intervals
+                + (probes.isEmpty() ? "" : ", probes=" + probes)
                 + (fleet == null ? "" : ", fleet=" + fleet + ", instance=" + instance) + "]";
     }
 
@@ -157,6 +190,7 @@ public final class MonitorConfig {
     public static final class Builder {
         private Duration defaultInterval = Duration.ofSeconds(10);
         private final Map<String, Duration> intervals = new LinkedHashMap<>();
+        private final Map<String, Set<Probe>> probes = new LinkedHashMap<>();
         private String fleet;
         private String instance;
 
@@ -199,6 +233,42 @@ public final class MonitorConfig {
         }
 
         /**
+         * Which health probes one check's result affects, instead of what the check declares: a FAIL of the
+         * check (or an UNKNOWN when the guard counts it as failure) makes these probes DOWN. No probe: the check
+         * is still run, reported, logged and counted, but no orchestrator acts on it.
+         *
+         * <p>Why a database-wide check affects no readiness by default: readiness asks whether this instance
+         * can serve, and every instance sees a database-wide condition (a table's bloat, a long transaction, a
+         * full disk) at the same moment; readiness DOWN everywhere at once would turn it into an outage.
+         *
+         * @param checkId the check's id (validated against the guard when the monitor starts)
+         * @param probes  {@link Probe#READINESS} and/or {@link Probe#STARTUP}; none for no probe; never
+         *                {@link Probe#LIVENESS} (a restart cannot fix a database)
+         * @return this builder
+         */
+        public Builder probes(String checkId, Probe... probes) {
+            return probes(checkId, java.util.Arrays.asList(Objects.requireNonNull(probes, "probes")));
+        }
+
+        /**
+         * The same as {@link #probes(String, Probe...)}, e.g. bound from {@code monitor.probes.<check-id>}.
+         *
+         * @param checkId the check's id
+         * @param probes  {@link Probe#READINESS} and/or {@link Probe#STARTUP}; empty for no probe
+         * @return this builder
+         */
+        public Builder probes(String checkId, Collection<Probe> probes) {
+            Objects.requireNonNull(checkId, "checkId");
+            Objects.requireNonNull(probes, "probes");
+            Set<Probe> set = EnumSet.noneOf(Probe.class);
+            for (Probe probe : probes) {
+                set.add(Objects.requireNonNull(probe, () -> "a probe of '" + checkId + "' is null"));
+            }
+            this.probes.put(checkId, set);
+            return this;
+        }
+
+        /**
          * Turns on fleet coordination: the monitors of all instances with the same fleet name (the
          * application's name is a good choice) on one database elect, through PostgreSQL advisory locks,
          * one instance per database-wide check and interval to run it, and share its result with
@@ -229,14 +299,22 @@ public final class MonitorConfig {
          * Validates and builds.
          *
          * @return the configuration
-         * @throws DbGuardConfigurationException naming the interval that is missing or too short
+         * @throws DbGuardConfigurationException naming the interval that is missing or too short, or the check
+         *                                       whose probes include liveness
          */
         public MonitorConfig build() {
             validate("defaultInterval", defaultInterval);
             intervals.forEach((id, value) -> validate("interval of '" + id + "'", value));
+            probes.forEach((id, set) -> {
+                if (set.contains(Probe.LIVENESS)) {
+                    throw new DbGuardConfigurationException("Monitor probes of '" + id + "' include LIVENESS; a database"
+                            + " check never affects liveness (a restart cannot fix the database, and a fleet restarting"
+                            + " together slows its recovery): use READINESS and/or STARTUP, or none");
+                }
+            });
             validateName("fleet", fleet);
             validateName("instance", instance);
-            return new MonitorConfig(defaultInterval, intervals, fleet,
+            return new MonitorConfig(defaultInterval, intervals, probes, fleet,
                     instance == null ? defaultInstanceName() : instance);
         }
 

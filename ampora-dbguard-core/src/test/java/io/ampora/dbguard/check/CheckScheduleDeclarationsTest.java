@@ -37,6 +37,22 @@ class CheckScheduleDeclarationsTest {
     }
 
     @Test
+    void databaseWideConditionsLeaveReadinessAloneAndStartupOnlyWhenStartupCritical() {
+        List<String> discovered = new ArrayList<>();
+        for (DatabaseCheck check : DbGuard.discoverChecks()) {
+            discovered.add(check.id());
+            if (check.scope() == CheckScope.DATABASE) {
+                assertThat(check.probes()).as(check.id()).doesNotContain(Probe.READINESS, Probe.LIVENESS);
+                assertThat(check.probes().contains(Probe.STARTUP)).as(check.id() + " affects startup")
+                        .isEqualTo(check.startupCritical());
+            } else {
+                assertThat(check.probes()).as(check.id()).doesNotContain(Probe.LIVENESS);
+            }
+        }
+        assertThat(discovered).contains("blocking-locks", "long-transactions", "disk-usage", "table-bloat");
+    }
+
+    @Test
     void catalogScansRunRarelyAndPerInstanceChecksEveryInterval() {
         for (DatabaseCheck check : DbGuard.discoverChecks()) {
             if (List.of("table-bloat", "index-bloat", "duplicate-indexes", "unused-indexes",

@@ -117,7 +117,8 @@ public final class PoolBudgetCheck implements DatabaseCheck {
         long needed = fleet + others;
         String usableText = usable + " usable (" + slots.breakdown() + ")";
         String arithmetic = n + " instance" + (n == 1 ? "" : "s") + " x " + size + " = " + fleet
-                + (others > 0 ? " + " + others + " sessions of other applications = " + needed : "") + " needed, " + usableText;
+                + (others > 0 ? " + " + others + (others == 1 ? " session" : " sessions") + " of other applications = "
+                + needed : "") + " needed, " + usableText;
         double percent = 100.0 * needed / Math.max(1, usable);
         CheckStatus status = needed > usable ? CheckStatus.FAIL
                 : percent >= context.setting(WARN_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;

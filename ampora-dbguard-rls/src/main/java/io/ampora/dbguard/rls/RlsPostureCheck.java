@@ -6,6 +6,7 @@ import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Sql;
@@ -15,6 +16,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,6 +66,18 @@ public final class RlsPostureCheck implements DatabaseCheck {
     @Override
     public List<CheckSetting<?>> settings() {
         return List.of(TENANT_SETTING, TENANT_COLUMN, TABLES);
+    }
+
+    /**
+     * Readiness and startup, although every instance sees the same posture: unlike the other database-wide
+     * checks, serving is itself the harm here (a role that bypasses the policies shows one tenant's rows to
+     * another), so the instances leave the load balancer.
+     *
+     * @return {@link Probe#READINESS} and {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.READINESS, Probe.STARTUP);
     }
 
     @Override

@@ -7,12 +7,14 @@ import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.internal.SettingValues;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runbook 3 ("table bloat") and 6 ("what fills the disk"): space inside tables that a compact copy would
@@ -140,5 +142,16 @@ public final class TableBloatCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 }

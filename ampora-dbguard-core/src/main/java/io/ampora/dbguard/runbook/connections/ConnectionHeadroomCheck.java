@@ -1,26 +1,29 @@
 package io.ampora.dbguard.runbook.connections;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionSlots;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
-import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -84,6 +87,18 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * {@link Probe#STARTUP} only: a FAIL keeps a starting instance from reporting started, as {@code verifyOrFail()}
+     * does, but leaves readiness alone: a database-wide condition every instance sees at once (see
+     * {@link DatabaseCheck#probes()}). The monitor still reports, logs and counts it.
+     *
+     * @return {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.STARTUP);
     }
 
     @Override

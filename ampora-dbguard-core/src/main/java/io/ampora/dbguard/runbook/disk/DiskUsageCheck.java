@@ -1,13 +1,14 @@
 package io.ampora.dbguard.runbook.disk;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
@@ -20,9 +21,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runbook 6, "Disk full": the database's size, its largest relations (table + indexes + TOAST, partitions
@@ -123,6 +126,18 @@ public final class DiskUsageCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * {@link Probe#STARTUP} only: a FAIL keeps a starting instance from reporting started, as {@code verifyOrFail()}
+     * does, but leaves readiness alone: a database-wide condition every instance sees at once (see
+     * {@link DatabaseCheck#probes()}). The monitor still reports, logs and counts it.
+     *
+     * @return {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.STARTUP);
     }
 
     @Override

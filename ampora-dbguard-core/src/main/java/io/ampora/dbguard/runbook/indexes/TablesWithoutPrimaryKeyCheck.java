@@ -8,12 +8,14 @@ import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Beyond the runbook: tables with neither a primary key nor a usable unique index on NOT NULL columns.
@@ -122,5 +124,16 @@ public final class TablesWithoutPrimaryKeyCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 }

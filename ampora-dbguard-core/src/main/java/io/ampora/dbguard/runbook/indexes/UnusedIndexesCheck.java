@@ -9,6 +9,7 @@ import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionAttempt;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.check.Target;
@@ -197,5 +198,16 @@ public final class UnusedIndexesCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 }

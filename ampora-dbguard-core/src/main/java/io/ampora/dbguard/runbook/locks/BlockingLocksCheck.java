@@ -1,14 +1,15 @@
 package io.ampora.dbguard.runbook.locks;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
@@ -21,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +101,18 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * {@link Probe#STARTUP} only: a FAIL keeps a starting instance from reporting started, as {@code verifyOrFail()}
+     * does, but leaves readiness alone: a database-wide condition every instance sees at once (see
+     * {@link DatabaseCheck#probes()}). The monitor still reports, logs and counts it.
+     *
+     * @return {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.STARTUP);
     }
 
     @Override

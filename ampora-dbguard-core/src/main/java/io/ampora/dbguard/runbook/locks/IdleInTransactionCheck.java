@@ -1,14 +1,15 @@
 package io.ampora.dbguard.runbook.locks;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runbook 7: the psql left open in the middle of a transaction. Finds sessions {@code idle in transaction}
@@ -93,6 +95,17 @@ public final class IdleInTransactionCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 
     @Override

@@ -1,19 +1,21 @@
 package io.ampora.dbguard.runbook.locks;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.GuardOptions;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.SettingOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runbook 7: "a long-running transaction can lock a row that the live application needs". Lists client
@@ -86,6 +88,17 @@ public final class LongTransactionsCheck implements DatabaseCheck {
         return CheckCost.CHEAP;
     }
 
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
+    }
+
     @Override
     public CheckResult run(CheckContext context) throws Exception {
         Duration warnAfter = context.setting(WARN_AFTER);
@@ -141,7 +154,8 @@ public final class LongTransactionsCheck implements DatabaseCheck {
             if (hidden.isEmpty()) {
                 return result.summary(seen).build();
             }
-            return result.summary(seen + " " + hidden.size() + " sessions of other roles are in a transaction of unknown age.")
+            return result.summary(seen + " " + hidden.size() + (hidden.size() == 1 ? " session of another role is"
+                            : " sessions of other roles are") + " in a transaction of unknown age.")
                     .remediation(Sessions.grant(hidden.get(0).roleIdent()) + " so the check can see every session.")
                     .build();
         }

@@ -1,13 +1,14 @@
 package io.ampora.dbguard.runbook.queries;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import java.sql.PreparedStatement;
@@ -15,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runbook 3, "missing index on a new column added in a migration that did not declare one": foreign keys
@@ -75,6 +77,17 @@ public final class FkIndexCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.EXPENSIVE;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 
     @Override

@@ -1,18 +1,19 @@
 package io.ampora.dbguard.runbook.replicas;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionAttempt;
 import io.ampora.dbguard.check.ConnectionInfo;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
-import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.check.Target;
 import io.ampora.dbguard.internal.SettingValues;
@@ -25,8 +26,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -125,6 +128,18 @@ public final class ReplicaLagCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * {@link Probe#STARTUP} only: a FAIL keeps a starting instance from reporting started, as {@code verifyOrFail()}
+     * does, but leaves readiness alone: a database-wide condition every instance sees at once (see
+     * {@link DatabaseCheck#probes()}). The monitor still reports, logs and counts it.
+     *
+     * @return {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.STARTUP);
     }
 
     @Override

@@ -1,17 +1,18 @@
 package io.ampora.dbguard.runbook.replicas;
 
-import io.ampora.dbguard.check.CheckCost;
-import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.CheckCost;
 import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckScope;
 import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.ConnectionAttempt;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
-import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.check.Target;
 import io.ampora.dbguard.internal.SettingValues;
@@ -21,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -94,6 +96,17 @@ public final class ReplicationStandbysCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * None: a database-wide condition every instance sees at once (see {@link DatabaseCheck#probes()}). The monitor
+     * still reports, logs and counts it.
+     *
+     * @return no probe
+     */
+    @Override
+    public Set<Probe> probes() {
+        return Set.of();
     }
 
     @Override

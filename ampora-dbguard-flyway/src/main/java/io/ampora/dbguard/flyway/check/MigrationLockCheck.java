@@ -8,6 +8,7 @@ import io.ampora.dbguard.check.CheckSetting;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.flyway.FlywayGuard;
@@ -17,8 +18,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Runbook 2: "pg_advisory_lock(...) blocked". Finds the session holding Flyway's advisory lock for the
@@ -162,5 +165,17 @@ public final class MigrationLockCheck implements DatabaseCheck {
     @Override
     public CheckCost cost() {
         return CheckCost.CHEAP;
+    }
+
+    /**
+     * {@link Probe#STARTUP} only: a FAIL keeps a starting instance from reporting started, as {@code verifyOrFail()}
+     * does, but leaves readiness alone: a database-wide condition every instance sees at once (see
+     * {@link DatabaseCheck#probes()}). The monitor still reports, logs and counts it.
+     *
+     * @return {@link Probe#STARTUP}
+     */
+    @Override
+    public Set<Probe> probes() {
+        return EnumSet.of(Probe.STARTUP);
     }
 }

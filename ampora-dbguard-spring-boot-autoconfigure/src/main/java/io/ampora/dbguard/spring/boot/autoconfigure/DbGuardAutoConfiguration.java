@@ -99,6 +99,7 @@ public class DbGuardAutoConfiguration {
         for (Map.Entry<String, java.time.Duration> e : properties.getMonitor().getIntervals().entrySet()) {
             config.interval(e.getKey(), e.getValue());
         }
+        properties.getMonitor().getProbes().forEach((id, names) -> config.probes(id, DbGuardFactory.probes(id, names)));
         if (properties.getMonitor().getFleet() != null) {
             config.fleet(properties.getMonitor().getFleet());
         }

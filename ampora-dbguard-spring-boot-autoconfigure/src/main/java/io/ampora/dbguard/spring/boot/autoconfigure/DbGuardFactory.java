@@ -3,6 +3,7 @@ package io.ampora.dbguard.spring.boot.autoconfigure;
 import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.DbGuardConfigurationException;
 import io.ampora.dbguard.check.DatabaseCheck;
+import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.hikari.GuardedPool;
 import io.ampora.dbguard.micrometer.QueryMetrics;
@@ -64,6 +65,31 @@ final class DbGuardFactory {
     }
 
     /** {@code warn-after} to {@code warnAfter}; a key already in camelCase stays as it is. */
+    /**
+     * @param checkId the check id, for the message
+     * @param names   the values of {@code monitor.probes.CHECK-ID}: {@code readiness}, {@code startup}, or
+     *                {@code none} (an empty value is none too)
+     * @return the probes
+     * @throws DbGuardConfigurationException naming the property and the values allowed
+     */
+    static List<Probe> probes(String checkId, List<String> names) {
+        List<Probe> probes = new ArrayList<>();
+        for (String name : names == null ? List.<String>of() : names) {
+            String value = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+            if (value.isEmpty() || value.equals("none")) {
+                continue;
+            }
+            try {
+                probes.add(Probe.valueOf(value.toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new DbGuardConfigurationException("Property '" + DbGuardProperties.PREFIX + ".monitor.probes."
+                        + checkId + "': '" + name + "' is not a probe; use readiness, startup (both: readiness,startup)"
+                        + " or none");
+            }
+        }
+        return probes;
+    }
+
     static String camelCase(String kebab) {
         StringBuilder sb = new StringBuilder(kebab.length());
         boolean upper = false;

@@ -2,6 +2,7 @@ package io.ampora.dbguard.spring.boot.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -13,6 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * ampora.dbguard.checks.blocking-locks.warn-after=10s     # CHECK-ID.KEY, the key in kebab-case
  * ampora.dbguard.monitor.interval=10s
  * ampora.dbguard.monitor.intervals.vacuum-health=15m
+ * ampora.dbguard.monitor.probes.disk-usage=readiness,startup
  * ampora.dbguard.pool.leak-threshold=30s
  * ampora.dbguard.tenant.enabled=true                       # needs a TenantResolver bean
  * </pre>
@@ -190,6 +192,22 @@ public class DbGuardProperties {
         /** @param intervals check id to interval */
         public void setIntervals(Map<String, Duration> intervals) {
             this.intervals = intervals;
+        }
+
+        /**
+         * Per-check health probes, instead of what the check declares: monitor.probes.CHECK-ID=readiness,startup
+         * (or none). By default the database-wide checks affect no readiness: every instance sees them at once.
+         */
+        private Map<String, List<String>> probes = new LinkedHashMap<>();
+
+        /** @return check id to the probes its result affects */
+        public Map<String, List<String>> getProbes() {
+            return probes;
+        }
+
+        /** @param probes check id to probes: readiness, startup, or none */
+        public void setProbes(Map<String, List<String>> probes) {
+            this.probes = probes;
         }
 
         /**

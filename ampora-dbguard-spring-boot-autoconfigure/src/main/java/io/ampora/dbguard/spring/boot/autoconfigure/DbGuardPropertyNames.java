@@ -14,7 +14,7 @@ import org.springframework.core.env.Environment;
 /**
  * Refuses a property under {@code ampora.dbguard} that the starter does not know, naming the valid ones:
  * Boot would silently ignore {@code ampora.dbguard.verify-on-statup=false}. Check ids and check setting keys
- * ({@code checks.ID.KEY}, {@code monitor.intervals.ID}) are validated by the guard's builder, which knows the
+ * ({@code checks.ID.KEY}, {@code monitor.intervals.ID}, {@code monitor.probes.ID}) are validated by the guard's builder, which knows the
  * checks.
  */
 final class DbGuardPropertyNames {
@@ -25,7 +25,7 @@ final class DbGuardPropertyNames {
     static {
         KNOWN.put("", List.of("enabled", "verify-on-startup", "production", "application-name", "connect-timeout",
                 "check-timeout", "checks", "monitor", "pool", "flyway", "tenant", "metrics", "background-preinitializer"));
-        KNOWN.put("monitor", List.of("interval", "intervals", "fleet", "instance"));
+        KNOWN.put("monitor", List.of("interval", "intervals", "probes", "fleet", "instance"));
         KNOWN.put("pool", List.of("enabled", "leak-threshold", "instances", "sample-every", "reclaim-unclosed"));
         KNOWN.put("flyway", List.of("enabled", "snapshot", "expect-no-pending", "migration-role"));
         KNOWN.put("tenant", List.of("enabled", "setting"));
