@@ -14,8 +14,11 @@ import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Sql;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -124,6 +127,7 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                 : percent >= context.setting(WARN_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;
         CheckResult.Builder result = CheckResult.builder(this).status(status)
                 .summary(String.format(Locale.ROOT, "Pool %s: %s (%.0f%%).", pool.hikari().getPoolName(), arithmetic, percent));
+        List<String> fixes = new ArrayList<>();
         if (status != CheckStatus.PASS) {
             long fit = Math.max(0, (usable - others) / n);
             result.finding(Finding.builder("The fleet's pools need " + needed + " connections but the server has " + usable
@@ -135,12 +139,16 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                     .detail("usable", usable)
                     .detail("maxConnections", slots.maxConnections())
                     .build());
-            result.remediation("Set maximumPoolSize to at most " + fit + " per instance (" + (usable - others) + " slots left"
+            fixes.add("Set maximumPoolSize to at most " + fit + " per instance (" + (usable - others) + " slots left"
                     + " by other applications / " + n + " instances), put PgBouncer in front, or raise max_connections.");
         }
         if (others > 0) {
             result.finding(Finding.builder("Other applications hold " + others + " sessions: " + otherApps + ".")
                     .detail("otherSessions", others).build());
+        }
+        connectionLimits(context, app, fleet, n, size, result, fixes);
+        if (!fixes.isEmpty()) {
+            result.remediation(String.join(" ", fixes));
         }
         if (sameApp > fleet) {
             result.atLeast(CheckStatus.WARN);
@@ -153,6 +161,64 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                     .build());
         }
         return result.build();
+    }
+
+    /**
+     * The pool's role and the database may carry a CONNECTION LIMIT of their own, below the server's slots: the
+     * fleet's pools then fail with "too many connections for role" (53300) although the server has room, and raising
+     * max_connections does not help.
+     */
+    private void connectionLimits(CheckContext context, String app, long fleet, long n, int size,
+                                  CheckResult.Builder result, List<String> fixes) throws SQLException {
+        try (PreparedStatement st = context.connection().prepareStatement(
+                Sql.load(PoolBudgetCheck.class, id() + "-limits"))) {
+            st.setString(1, app);
+            st.setString(2, pool.hikari().getUsername());
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next() || rs.getBoolean("rolsuper")) {
+                    return; // a role that is not in pg_roles (the URL's user differs), or a superuser: held to neither
+                }
+                limit(context, result, fixes, "role", rs.getString("rolname"), rs.getInt("rolconnlimit"),
+                        rs.getLong("role_other_sessions"), fleet, n, size);
+                limit(context, result, fixes, "database", rs.getString("datname"), rs.getInt("datconnlimit"),
+                        rs.getLong("database_other_sessions"), fleet, n, size);
+            }
+        }
+    }
+
+    private void limit(CheckContext context, CheckResult.Builder result, List<String> fixes, String kind, String name,
+                       int limit, long others, long fleet, long n, int size) {
+        if (limit < 0) {
+            return;
+        }
+        long needed = fleet + others;
+        double percent = 100.0 * needed / Math.max(1, limit);
+        CheckStatus status = needed > limit ? CheckStatus.FAIL
+                : percent >= context.setting(WARN_PERCENT) ? CheckStatus.WARN : CheckStatus.PASS;
+        if (status == CheckStatus.PASS) {
+            return;
+        }
+        String arithmetic = n + " instance" + (n == 1 ? "" : "s") + " x " + size + " = " + fleet
+                + (others > 0 ? " + " + others + (others == 1 ? " session" : " sessions") + " of other applications"
+                + " = " + needed : "");
+        result.atLeast(status);
+        result.finding(Finding.builder(String.format(Locale.ROOT, "The %s %s has CONNECTION LIMIT %d, and the fleet's"
+                                + " pools need %s (%.0f%%): %s",
+                        kind, name, limit, arithmetic, percent, needed > limit
+                                ? "past it, new connections fail with \"too many connections for " + kind + "\" (53300)"
+                                + " although the server may have free slots; raising max_connections does not help."
+                                : "close to it."))
+                .detail("limitOf", kind)
+                .detail(kind, name)
+                .detail("connectionLimit", limit)
+                .detail("otherSessions", others)
+                .detail("needed", needed)
+                .build());
+        long fit = Math.max(0, (limit - others) / n);
+        String quoted = name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+        fixes.add("Set maximumPoolSize to at most " + fit + " per instance for the " + kind + "'s CONNECTION"
+                + " LIMIT " + limit + ", or raise it: ALTER " + kind.toUpperCase(Locale.ROOT) + " " + quoted
+                + " CONNECTION LIMIT " + Math.max(limit, needed) + "; (-1: none).");
     }
 
     /** The application_name the pool's sessions carry: its data source property, the URL's, or pgjdbc's default. */

@@ -20,7 +20,10 @@ public enum ConnectionFailure {
             "Check the network path: the host's address, routes, VPN or peering between application and database."),
     PASSWORD_AUTHENTICATION_FAILED("the server rejected the password (SQLState 28P01)",
             "Check the user and password in the connection string or secret; rotate and redeploy if the password"
-                    + " changed on the server."),
+                    + " changed on the server. If the password is right and worked until now, the role's password may"
+                    + " have expired (VALID UNTIL; the same message): SELECT rolvaliduntil FROM pg_roles WHERE rolname"
+                    + " = '<role>' as another role, then ALTER ROLE <role> VALID UNTIL 'infinity' (the password-expiry"
+                    + " check warns 14 days ahead)."),
     NO_PG_HBA_ENTRY("the server's pg_hba.conf has no entry for this host, user, database and SSL setting (SQLState 28000)",
             "Add a pg_hba.conf line for this client address, user and database (hostssl if TLS is required) and"
                     + " reload PostgreSQL, or connect with the SSL setting an existing line expects."),
@@ -31,6 +34,19 @@ public enum ConnectionFailure {
     TOO_MANY_CLIENTS("the server has no free connection slots: max_connections is reached (SQLState 53300)",
             "Find who holds the connections (SELECT * FROM pg_stat_activity WHERE state != 'idle'), reduce the pool"
                     + " sizes of all instances together below max_connections, or raise max_connections."),
+    ROLE_CONNECTION_LIMIT("the role's own CONNECTION LIMIT is reached (SQLState 53300, \"too many connections for"
+            + " role\"): the server has free slots, this role may not use more",
+            "Raising max_connections does not help. See the limit and who holds the role's sessions (SELECT rolconnlimit"
+                    + " FROM pg_roles WHERE rolname = '<role>'; SELECT application_name, count(*) FROM pg_stat_activity"
+                    + " WHERE usename = '<role>' GROUP BY 1), then keep the pools of all instances using this role"
+                    + " below it (the pool-budget check does the arithmetic) or raise it: ALTER ROLE <role> CONNECTION"
+                    + " LIMIT <n> (-1: none)."),
+    DATABASE_CONNECTION_LIMIT("the database's own CONNECTION LIMIT is reached (SQLState 53300, \"too many connections"
+            + " for database\"): the server has free slots, this database may not use more",
+            "Raising max_connections does not help. See the limit and who holds the database's sessions (SELECT"
+                    + " datconnlimit FROM pg_database WHERE datname = '<database>'; SELECT usename, application_name,"
+                    + " count(*) FROM pg_stat_activity WHERE datname = '<database>' GROUP BY 1, 2), then keep the pools"
+                    + " below it (pool-budget) or raise it: ALTER DATABASE <database> CONNECTION LIMIT <n> (-1: none)."),
     SERVER_STARTING_OR_RECOVERING("the server is starting up, shutting down or in crash recovery (SQLState 57P03; 57P01/57P02 while it shuts down)",
             "Wait for recovery to finish and retry; if it lasts, read the PostgreSQL server log."),
     CONNECTION_LOST("the connection was dropped while connecting: reset by the server, a proxy or a network device"

@@ -12,6 +12,8 @@ import java.security.GeneralSecurityException;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -24,6 +26,9 @@ import javax.net.ssl.SSLException;
  * Used by {@code connectivity}, {@code replica-lag} and by the pool diagnostics.
  */
 public final class ConnectionFailureClassifier {
+
+    /** The name in the server's "too many connections for role|database "name"". */
+    private static final Pattern LIMITED = Pattern.compile("too many connections for (?:role|database) \"(.*)\"");
 
     private ConnectionFailureClassifier() {
     }
@@ -63,6 +68,40 @@ public final class ConnectionFailureClassifier {
         return Optional.ofNullable(first(error, NoFreePoolConnectionException.class));
     }
 
+    /**
+     * The cause's fix, with the role or database filled in: for a connection limit from the server's message
+     * ("too many connections for role "app""), else the ones given.
+     *
+     * @param diagnosis the diagnosis
+     * @param user      the user the connection was for, or null
+     * @param database  the database it was for, or null
+     * @return the remediation to show
+     */
+    public static String remediation(ConnectionDiagnosis diagnosis, String user, String database) {
+        String fix = diagnosis.cause().remediation();
+        Matcher named = LIMITED.matcher(diagnosis.driverMessage());
+        String limited = named.find() ? named.group(1) : null;
+        if (diagnosis.cause() == ConnectionFailure.PASSWORD_AUTHENTICATION_FAILED) {
+            return fillIn(fix, "<role>", user);
+        }
+        if (diagnosis.cause() == ConnectionFailure.ROLE_CONNECTION_LIMIT) {
+            return fillIn(fix, "<role>", limited != null ? limited : user);
+        }
+        if (diagnosis.cause() == ConnectionFailure.DATABASE_CONNECTION_LIMIT) {
+            return fillIn(fix, "<database>", limited != null ? limited : database);
+        }
+        return fix;
+    }
+
+    private static String fillIn(String fix, String placeholder, String name) {
+        if (name == null || name.isEmpty()) {
+            return fix;
+        }
+        String literal = "'" + name.replace("'", "''") + "'";
+        String identifier = name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+        return fix.replace("'" + placeholder + "'", literal).replace(placeholder, identifier);
+    }
+
     private static ConnectionDiagnosis classifyError(Throwable error) {
         SQLException sql = first(error, SQLException.class);
         String state = sql == null ? "" : nullToEmpty(sql.getSQLState());
@@ -83,7 +122,10 @@ public final class ConnectionFailureClassifier {
             case "3D000":
                 return ConnectionFailure.DATABASE_DOES_NOT_EXIST;
             case "53300":
-                return ConnectionFailure.TOO_MANY_CLIENTS;
+                // one SQLState for three limits; the message tells them apart (the server's language permitting)
+                return lower.contains("too many connections for role") ? ConnectionFailure.ROLE_CONNECTION_LIMIT
+                        : lower.contains("too many connections for database") ? ConnectionFailure.DATABASE_CONNECTION_LIMIT
+                        : ConnectionFailure.TOO_MANY_CLIENTS;
             case "57P03", "57P01", "57P02":
                 // 57P01/57P02: a server shutting down (or crashing) ends the backend that was accepting us
                 return ConnectionFailure.SERVER_STARTING_OR_RECOVERING;

@@ -145,7 +145,8 @@ public final class ConnectivityCheck implements DatabaseCheck {
         return result.summary("Cannot connect" + (info.isKnown() ? " to " + info.host() + ":" + info.port() : "")
                         + ": " + diagnosis.cause().meaning() + "." + thrown)
                 .finding(finding.build())
-                .remediation(diagnosis.cause().remediation())
+                .remediation(ConnectionFailureClassifier.remediation(diagnosis, info.isKnown() ? info.user() : null,
+                        info.isKnown() ? info.database() : null))
                 .build();
     }
 

@@ -417,7 +417,8 @@ public final class ReplicaLagCheck implements DatabaseCheck {
         return CheckResult.builder(this).status(CheckStatus.FAIL)
                 .summary("Cannot connect to the read replica" + where + ": " + diagnosis.cause().meaning() + ".")
                 .finding(finding.build())
-                .remediation(diagnosis.cause().remediation() + " Until the replica answers, send reads to the primary.")
+                .remediation(ConnectionFailureClassifier.remediation(diagnosis, info.isKnown() ? info.user() : null,
+                        info.isKnown() ? info.database() : null) + " Until the replica answers, send reads to the primary.")
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.ampora.dbguard.runbook.connections;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ampora.dbguard.DbGuard;
@@ -56,8 +57,59 @@ class CannotConnectScenariosTest {
         Finding finding = connectivityFailure(report, ConnectionFailure.PASSWORD_AUTHENTICATION_FAILED);
         assertThat(finding.details()).containsEntry("sqlState", "28P01").containsEntry("user", "cc_alice");
         assertThat(finding.details().get("driverMessage").toString()).contains("password authentication failed");
-        assertThat(report.result("connectivity").orElseThrow().remediation()).contains("password");
+        assertThat(report.result("connectivity").orElseThrow().remediation()).contains("password")
+                .contains("SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'cc_alice'",
+                        "ALTER ROLE cc_alice VALID UNTIL 'infinity'");
         assertNoSecret(guard, report);
+    }
+
+    @Test
+    void namesTheRolesConnectionLimitNotMaxConnectionsWhenTheRoleIsAtIt(TestDatabase db) throws Exception {
+        db.createRole("cc_limited", SECRET, "CONNECTION LIMIT 2");
+        try (Connection first = db.dataSource("cc_limited", SECRET).getConnection();
+             Connection second = db.dataSource("cc_limited", SECRET).getConnection()) {
+            SQLException refused = catchThrowableOfType(SQLException.class,
+                    () -> db.dataSource("cc_limited", SECRET).getConnection().close());
+            assertThat(refused.getSQLState()).isEqualTo("53300");
+            assertThat(refused.getMessage()).contains("too many connections for role");
+
+            Report report = DbGuard.builder().dataSource(db.dataSource("cc_limited", SECRET)).build().report();
+
+            Finding finding = connectivityFailure(report, ConnectionFailure.ROLE_CONNECTION_LIMIT);
+            assertThat(finding.details()).containsEntry("sqlState", "53300");
+            assertThat(report.result("connectivity").orElseThrow().summary())
+                    .contains("the role's own CONNECTION LIMIT is reached");
+            assertThat(report.result("connectivity").orElseThrow().remediation())
+                    .startsWith("Raising max_connections does not help.")
+                    .contains("WHERE rolname = 'cc_limited'", "WHERE usename = 'cc_limited'",
+                            "ALTER ROLE cc_limited CONNECTION LIMIT <n>");
+        }
+    }
+
+    @Test
+    void namesTheDatabasesConnectionLimitWhenTheDatabaseIsAtIt(TestDatabase db) throws Exception {
+        db.createRole("cc_dave", SECRET, "");
+        db.server().adminExecute("ALTER DATABASE " + db.name() + " CONNECTION LIMIT 2");
+        try (Connection first = db.dataSource("cc_dave", SECRET).getConnection();
+             Connection second = db.dataSource("cc_dave", SECRET).getConnection()) {
+            Report report = DbGuard.builder().dataSource(db.dataSource("cc_dave", SECRET)).build().report();
+
+            Finding finding = connectivityFailure(report, ConnectionFailure.DATABASE_CONNECTION_LIMIT);
+            assertThat(finding.details().get("driverMessage").toString()).contains("too many connections for database");
+            assertThat(report.result("connectivity").orElseThrow().remediation())
+                    .contains("WHERE datname = '" + db.name() + "'", "ALTER DATABASE " + db.name() + " CONNECTION LIMIT");
+        } finally {
+            db.server().adminExecute("ALTER DATABASE " + db.name() + " CONNECTION LIMIT -1");
+        }
+    }
+
+    @Test
+    void quotesTheNamedRoleInTheFixAsPostgresWouldNeedIt() {
+        ConnectionDiagnosis d = new ConnectionDiagnosis(ConnectionFailure.ROLE_CONNECTION_LIMIT,
+                "FATAL: too many connections for role \"Orders App\"", "53300");
+
+        assertThat(ConnectionFailureClassifier.remediation(d, "ignored", null))
+                .contains("WHERE rolname = 'Orders App'", "ALTER ROLE \"Orders App\" CONNECTION LIMIT");
     }
 
     @Test
@@ -174,7 +226,12 @@ class CannotConnectScenariosTest {
         assertThat(connectivity.findings()).hasSize(1);
         Finding finding = connectivity.findings().get(0);
         assertThat(finding.details()).containsEntry("cause", cause.name());
-        assertThat(connectivity.remediation()).isEqualTo(cause.remediation());
+        // the cause's fix, with the role or database it names filled in
+        assertThat(connectivity.remediation()).isEqualTo(ConnectionFailureClassifier.remediation(
+                new ConnectionDiagnosis(cause, (String) finding.details().get("driverMessage"),
+                        (String) finding.details().get("sqlState")),
+                (String) finding.details().get("user"), (String) finding.details().get("database")));
+        assertThat(connectivity.remediation()).doesNotContain("<role>", "<database>");
         assertThat(report.status()).isEqualTo(CheckStatus.FAIL);
         return finding;
     }

@@ -43,6 +43,31 @@ final class ConnectionScenarios {
                                 // every slot is taken now
                             }
                             return env.guardAsApp().build().report();
+                        }),
+                new Simple("role-connection-limit", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "the application's role has CONNECTION LIMIT 3 and a batch job logged in as it holds all three;"
+                                + " the server has free slots", env -> {
+                            env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " CONNECTION LIMIT 3");
+                            try {
+                                for (int i = 0; i < 3; i++) {
+                                    env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), "batch-import");
+                                }
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.closeSessions();
+                                env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " CONNECTION LIMIT -1");
+                            }
+                        }),
+                new Simple("expiring-password", RunbookSection.CANNOT_CONNECT, "password-expiry",
+                        "the application role's password expires in 5 days (VALID UNTIL): from then on every new"
+                                + " connection fails with 28P01 although the password is right", env -> {
+                            env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " VALID UNTIL '"
+                                    + env.adminQuery("SELECT (now() + interval '5 days')::text") + "'");
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " VALID UNTIL 'infinity'");
+                            }
                         }));
     }
 

@@ -103,7 +103,11 @@ public final class ExhaustionDiagnoser {
     private PoolDiagnosis compute(Throwable failure, List<Lease> leases) {
         if (failure != null) {
             ConnectionDiagnosis d = ConnectionFailureClassifier.classify(failure);
-            return d.cause() == ConnectionFailure.TOO_MANY_CLIENTS ? fleet(d) : unreachable(d);
+            return switch (d.cause()) {
+                case TOO_MANY_CLIENTS -> fleet(d);
+                case ROLE_CONNECTION_LIMIT, DATABASE_CONNECTION_LIMIT -> connectionLimit(d);
+                default -> unreachable(d);
+            };
         }
         List<Lease> waitingHolders = leases.stream().filter(l -> waitingForConnection(l.thread)).toList();
         if (!waitingHolders.isEmpty()) {
@@ -188,12 +192,29 @@ public final class ExhaustionDiagnoser {
                 + arithmetic + ".", evidence, remediation);
     }
 
+    /** The role's or database's own CONNECTION LIMIT refused the pool: the server's slots are not the limit. */
+    private PoolDiagnosis connectionLimit(ConnectionDiagnosis d) {
+        int size = hikari.getMaximumPoolSize();
+        long needed = (long) instances * size;
+        String which = d.cause() == ConnectionFailure.ROLE_CONNECTION_LIMIT ? "role's" : "database's";
+        List<String> evidence = List.of(
+                "The server refused a new connection: " + SecretMasker.patternsOnly().mask(d.driverMessage())
+                        + " (SQLState " + d.sqlState() + ")",
+                "This instance holds " + tracker.activeCount() + " connections; HikariCP has "
+                        + hikari.getHikariPoolMXBean().getTotalConnections() + " open of maximumPoolSize " + size,
+                instances + " instance" + (instances == 1 ? "" : "s") + " x " + size + " = " + needed
+                        + " connections the pools may open");
+        return new PoolDiagnosis(ExhaustionCause.FLEET_BUDGET_EXCEEDED, "The " + which + " CONNECTION LIMIT refused a"
+                + " new connection (the server itself may have free slots): " + d.cause().meaning() + ".", evidence,
+                ConnectionFailureClassifier.remediation(d, hikari.getUsername(), null));
+    }
+
     private PoolDiagnosis unreachable(ConnectionDiagnosis d) {
         return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE,
                 "The pool cannot create connections: " + d.cause().meaning() + ".",
                 List.of("Cause " + d.cause() + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
                         + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")),
-                d.cause().remediation());
+                ConnectionFailureClassifier.remediation(d, hikari.getUsername(), null));
     }
 
     /** The database cannot be reached while connections are borrowed: name the failure, list the stuck holders. */
@@ -210,7 +231,7 @@ public final class ExhaustionDiagnoser {
         }
         return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The database cannot be reached: "
                 + d.cause().meaning() + "; all " + leases.size() + " borrowed connections are held by threads that"
-                + " cannot finish.", evidence, d.cause().remediation());
+                + " cannot finish.", evidence, ConnectionFailureClassifier.remediation(d, hikari.getUsername(), null));
     }
 
     /** The pool is below maximumPoolSize and still timed out: opening a connection takes longer than connectionTimeout. */
@@ -225,7 +246,8 @@ public final class ExhaustionDiagnoser {
                 return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The pool cannot create connections: "
                         + d.cause().meaning() + ".", List.of(waited, "A diagnosis connection failed with cause " + d.cause()
                         + ": " + SecretMasker.patternsOnly().mask(d.driverMessage())
-                        + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")), d.cause().remediation());
+                        + (d.sqlState().isEmpty() ? "" : " (SQLState " + d.sqlState() + ")")),
+                ConnectionFailureClassifier.remediation(d, hikari.getUsername(), null));
             }
             return new PoolDiagnosis(ExhaustionCause.DATABASE_UNREACHABLE, "The pool could not create a connection in"
                     + " time; a diagnosis connection opened just after, so opening a connection is slower than"
