@@ -37,6 +37,9 @@ import java.util.Optional;
  */
 final class ServerFactsReader {
 
+    /** Read per report, not kept: see {@link #facts(Row, Kept)}. */
+    static final String DEFAULT_READ_ONLY = "default_transaction_read_only";
+
     /** Settings given with ALTER ROLE/DATABASE ... SET reach new sessions without a reload: re-read this often. */
     static final Duration MAX_AGE = Duration.ofMinutes(5);
 
@@ -69,7 +72,8 @@ final class ServerFactsReader {
                         Row light = new Row(rs.getInt("version_num"), rs.getString("version"), rs.getString("database_name"),
                                 rs.getString("current_user_name"), rs.getString("session_user_name"),
                                 rs.getBoolean("is_superuser"), last.bypassRls, last.readAllStats, last.monitor,
-                                rs.getBoolean("in_recovery"), rs.getObject("started_at", OffsetDateTime.class),
+                                rs.getBoolean("in_recovery"), rs.getString("default_read_only"),
+                                rs.getObject("started_at", OffsetDateTime.class),
                                 rs.getObject("conf_loaded_at", OffsetDateTime.class), last.extensions);
                         if (!stale(current, light, System.nanoTime()) && light.superuser == last.superuser
                                 && light.sessionUser.equals(last.sessionUser)) {
@@ -112,14 +116,22 @@ final class ServerFactsReader {
     }
 
     private static ServerFacts facts(Row row, Kept k) {
+        Map<String, String> settings = k.settings();
+        if (row.defaultReadOnly != null && !row.defaultReadOnly.equals(settings.get(DEFAULT_READ_ONLY))) {
+            // set with ALTER DATABASE/ROLE ... SET (or by a provider when a storage quota is exceeded) it reaches new
+            // sessions without a reload, so the kept settings may not have it yet: this report's session has
+            settings = new HashMap<>(settings);
+            settings.put(DEFAULT_READ_ONLY, row.defaultReadOnly);
+        }
         return new ServerFacts(row.versionNum, row.version, row.database, row.user, row.sessionUser, row.superuser,
-                row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, k.settings(), row.extensions, k.tls());
+                row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, settings, row.extensions, k.tls());
     }
 
     /** The per-report row. */
     private record Row(int versionNum, String version, String database, String user, String sessionUser,
                        boolean superuser, boolean bypassRls, boolean readAllStats, boolean monitor, boolean inRecovery,
-                       OffsetDateTime startedAt, OffsetDateTime confLoadedAt, Map<String, String> extensions) {
+                       String defaultReadOnly, OffsetDateTime startedAt, OffsetDateTime confLoadedAt,
+                       Map<String, String> extensions) {
         static Row of(ResultSet rs) throws SQLException {
             Map<String, String> extensions = new HashMap<>();
             String[] names = strings(rs.getArray("extension_names"));
@@ -130,7 +142,8 @@ final class ServerFactsReader {
             return new Row(rs.getInt("version_num"), rs.getString("version"), rs.getString("database_name"),
                     rs.getString("current_user_name"), rs.getString("session_user_name"), rs.getBoolean("superuser"),
                     rs.getBoolean("bypass_rls"), rs.getBoolean("read_all_stats"), rs.getBoolean("monitor"),
-                    rs.getBoolean("in_recovery"), rs.getObject("started_at", OffsetDateTime.class),
+                    rs.getBoolean("in_recovery"), rs.getString("default_read_only"),
+                    rs.getObject("started_at", OffsetDateTime.class),
                     rs.getObject("conf_loaded_at", OffsetDateTime.class), extensions);
         }
 

@@ -42,6 +42,7 @@ class SettingOrderDefaultsTest {
                 // the bloat checks also order warnPercent <= failPercent (one entry per check is kept here)
                 Map.entry("index-bloat", "minReclaimableBytes <= failReclaimableBytes"),
                 Map.entry("long-transactions", "warnAfter <= failAfter"),
+                Map.entry("password-expiry", "warnBefore >= failBefore"),
                 Map.entry("prepared-transactions", "warnAfter <= failAfter"),
                 Map.entry("replication-slots", "warnAfter <= failAfter"),
                 Map.entry("replica-lag", "warnAfter <= failAfter"),

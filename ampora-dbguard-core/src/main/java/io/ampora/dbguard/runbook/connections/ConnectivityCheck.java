@@ -13,9 +13,13 @@ import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.NoFreePoolConnectionException;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.ServerFacts;
+import io.ampora.dbguard.check.Sql;
 import io.ampora.dbguard.check.Target;
 import io.ampora.dbguard.internal.SettingValues;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -97,6 +101,10 @@ public final class ConnectivityCheck implements DatabaseCheck {
             String connected = "Connected in " + SettingValues.format(attempt.duration()) + " as " + facts.currentUser()
                     + " to " + facts.database() + " (PostgreSQL " + facts.version();
             if (!facts.inRecovery()) {
+                if (facts.setting("default_transaction_read_only").orElse("off").equals("on")
+                        && context.setting(EXPECT_PRIMARY)) {
+                    return readOnlyByDefault(context, connected);
+                }
                 return CheckResult.pass(this, connected + ").");
             }
             String targetServerType = info.property("targetServerType").orElse("any");
@@ -147,6 +155,81 @@ public final class ConnectivityCheck implements DatabaseCheck {
                 .finding(finding.build())
                 .remediation(ConnectionFailureClassifier.remediation(diagnosis, info.isKnown() ? info.user() : null,
                         info.isKnown() ? info.database() : null))
+                .build();
+    }
+
+    /**
+     * New sessions are read-only by default ({@code default_transaction_read_only = on}, from {@code ALTER DATABASE
+     * / ROLE ... SET}, the configuration, or a provider that does it when a storage quota is exceeded): it connects,
+     * reads work, and every write fails with 25006, as on a standby.
+     */
+    private CheckResult readOnlyByDefault(CheckContext context, String connected) {
+        String source = null;
+        String database = "<database>";
+        String role = "<role>";
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(ConnectivityCheck.class, id() + "-read-only"))) {
+            if (rs.next()) {
+                source = "on".equals(rs.getString("setting")) ? rs.getString("source") : null;
+                database = rs.getString("database_ident");
+                role = rs.getString("role_ident");
+            }
+        } catch (SQLException | RuntimeException e) {
+            // the source is detail: the finding stands without it
+        }
+        // a read-only session cannot run ALTER DATABASE/ROLE unless its transaction asks for read-write itself
+        String begin = "BEGIN READ WRITE; ";
+        String commit = " COMMIT;";
+        String where;
+        String fix;
+        switch (source == null ? "" : source) {
+            case "database" -> {
+                where = "set for the database (ALTER DATABASE ... SET)";
+                fix = "As the database's owner or a superuser: " + begin + "ALTER DATABASE " + database
+                        + " RESET default_transaction_read_only;" + commit;
+            }
+            case "user" -> {
+                where = "set for the role (ALTER ROLE ... SET)";
+                fix = "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role
+                        + " RESET default_transaction_read_only;" + commit;
+            }
+            case "database user" -> {
+                where = "set for the role in this database (ALTER ROLE ... IN DATABASE ... SET)";
+                fix = "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role + " IN DATABASE "
+                        + database + " RESET default_transaction_read_only;" + commit;
+            }
+            case "configuration file", "command line", "global" -> {
+                where = "set in the server's configuration (" + source + ")";
+                fix = "As a superuser: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or"
+                        + " remove it from postgresql.conf or the provider's parameter group).";
+            }
+            case "client", "session" -> {
+                where = "asked for by the application's own connection settings (" + source + ")";
+                fix = "Remove it from the connection settings (options=-c default_transaction_read_only=on, a"
+                        + " session-level SET), or, for a service meant to only read, set connectivity.expectPrimary"
+                        + " to false.";
+            }
+            default -> {
+                where = "from where this role cannot tell";
+                fix = "Find where it is set (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+                        + " in a new session) and reset it there: ALTER DATABASE " + database + " RESET ..., ALTER ROLE "
+                        + role + " RESET ..., or ALTER SYSTEM RESET ... (the first two inside BEGIN READ WRITE; ... COMMIT;).";
+            }
+        }
+        Finding finding = Finding.builder("New sessions of this database are read-only: default_transaction_read_only"
+                        + " is on, " + where + ". Every INSERT, UPDATE and DELETE fails with \"cannot execute ... in a"
+                        + " read-only transaction\" (SQLSTATE 25006); reads work.")
+                .detail("defaultTransactionReadOnly", "on")
+                .detail("source", source == null ? "unknown" : source)
+                .build();
+        return CheckResult.builder(this).status(CheckStatus.FAIL)
+                .summary(connected + "), but new sessions are read-only (default_transaction_read_only = on, "
+                        + where + "): every write fails with 25006.")
+                .finding(finding)
+                .remediation(fix + " Hosting providers set it when a storage quota is exceeded: free space or grow the"
+                        + " volume first (disk-usage). New sessions pick the change up; a pool's open ones keep what"
+                        + " they started with until recycled (HikariPoolMXBean.softEvictConnections()). A service meant"
+                        + " to only read sets connectivity.expectPrimary to false.")
                 .build();
     }
 

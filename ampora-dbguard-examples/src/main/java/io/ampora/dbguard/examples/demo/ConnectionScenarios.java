@@ -58,6 +58,18 @@ final class ConnectionScenarios {
                                 env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " CONNECTION LIMIT -1");
                             }
                         }),
+                new Simple("read-only-database", RunbookSection.CANNOT_CONNECT, "connectivity",
+                        "the database was switched to read-only (ALTER DATABASE ... SET default_transaction_read_only, as"
+                                + " providers do when the storage quota is exceeded): reads work, every write fails", env -> {
+                            env.admin("ALTER DATABASE " + DemoEnvironment.DATABASE + " SET default_transaction_read_only = on");
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                // a new session of that database is read-only itself: the reset asks for read-write
+                                env.admin("BEGIN READ WRITE; ALTER DATABASE " + DemoEnvironment.DATABASE
+                                        + " RESET default_transaction_read_only; COMMIT;");
+                            }
+                        }),
                 new Simple("expiring-password", RunbookSection.CANNOT_CONNECT, "password-expiry",
                         "the application role's password expires in 5 days (VALID UNTIL): from then on every new"
                                 + " connection fails with 28P01 although the password is right", env -> {
