@@ -7,6 +7,7 @@ import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.internal.SettingValues;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -247,7 +248,7 @@ public final class MonitorConfig {
          * @return this builder
          */
         public Builder probes(String checkId, Probe... probes) {
-            return probes(checkId, java.util.Arrays.asList(Objects.requireNonNull(probes, "probes")));
+            return probes(checkId, Arrays.asList(Objects.requireNonNull(probes, "probes")));
         }
 
         /**

@@ -178,16 +178,16 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                 if (!rs.next() || rs.getBoolean("rolsuper")) {
                     return; // a role that is not in pg_roles (the URL's user differs), or a superuser: held to neither
                 }
-                limit(context, result, fixes, "role", rs.getString("rolname"), rs.getInt("rolconnlimit"),
-                        rs.getLong("role_other_sessions"), fleet, n, size);
-                limit(context, result, fixes, "database", rs.getString("datname"), rs.getInt("datconnlimit"),
-                        rs.getLong("database_other_sessions"), fleet, n, size);
+                limit(context, result, fixes, "role", rs.getString("rolname"), rs.getString("role_ident"),
+                        rs.getInt("rolconnlimit"), rs.getLong("role_other_sessions"), fleet, n, size);
+                limit(context, result, fixes, "database", rs.getString("datname"), rs.getString("database_ident"),
+                        rs.getInt("datconnlimit"), rs.getLong("database_other_sessions"), fleet, n, size);
             }
         }
     }
 
     private void limit(CheckContext context, CheckResult.Builder result, List<String> fixes, String kind, String name,
-                       int limit, long others, long fleet, long n, int size) {
+                       String ident, int limit, long others, long fleet, long n, int size) {
         if (limit < 0) {
             return;
         }
@@ -215,9 +215,8 @@ public final class PoolBudgetCheck implements DatabaseCheck {
                 .detail("needed", needed)
                 .build());
         long fit = Math.max(0, (limit - others) / n);
-        String quoted = name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
         fixes.add("Set maximumPoolSize to at most " + fit + " per instance for the " + kind + "'s CONNECTION"
-                + " LIMIT " + limit + ", or raise it: ALTER " + kind.toUpperCase(Locale.ROOT) + " " + quoted
+                + " LIMIT " + limit + ", or raise it: ALTER " + kind.toUpperCase(Locale.ROOT) + " " + ident
                 + " CONNECTION LIMIT " + Math.max(limit, needed) + "; (-1: none).");
     }
 

@@ -2,10 +2,12 @@
 -- with the client sessions each already has from other applications (the pool's own application_name, the
 -- guard's sessions and this session left out). ? 1: the pool's role (null: the session's), ? 2: its application_name.
 SELECT r.rolname,
+       pg_catalog.quote_ident(r.rolname)               AS role_ident,
        r.rolconnlimit,
        r.rolsuper,
        count(a.pid) FILTER (WHERE a.usesysid = r.oid)  AS role_other_sessions,
        d.datname,
+       pg_catalog.quote_ident(d.datname)               AS database_ident,
        d.datconnlimit,
        count(a.pid) FILTER (WHERE a.datid = d.oid)     AS database_other_sessions
 FROM pg_catalog.pg_roles r

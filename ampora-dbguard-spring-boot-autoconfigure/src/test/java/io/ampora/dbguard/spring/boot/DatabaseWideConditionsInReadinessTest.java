@@ -10,6 +10,7 @@ import io.ampora.dbguard.runbook.locks.LockScenario;
 import io.ampora.dbguard.testing.PostgresServers;
 import io.ampora.dbguard.testing.ServerSpec;
 import io.ampora.dbguard.testing.TestDatabase;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
@@ -118,7 +119,7 @@ class DatabaseWideConditionsInReadinessTest {
                 }
             }
             return JSON.missingNode();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

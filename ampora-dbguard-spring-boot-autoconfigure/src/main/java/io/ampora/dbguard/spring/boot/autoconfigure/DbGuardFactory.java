@@ -10,6 +10,7 @@ import io.ampora.dbguard.micrometer.QueryMetrics;
 import io.ampora.dbguard.spring.boot.autoconfigure.DbGuardDataSources.Layers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -75,12 +76,12 @@ final class DbGuardFactory {
     static List<Probe> probes(String checkId, List<String> names) {
         List<Probe> probes = new ArrayList<>();
         for (String name : names == null ? List.<String>of() : names) {
-            String value = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+            String value = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
             if (value.isEmpty() || value.equals("none")) {
                 continue;
             }
             try {
-                probes.add(Probe.valueOf(value.toUpperCase(java.util.Locale.ROOT)));
+                probes.add(Probe.valueOf(value.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new DbGuardConfigurationException("Property '" + DbGuardProperties.PREFIX + ".monitor.probes."
                         + checkId + "': '" + name + "' is not a probe; use readiness, startup (both: readiness,startup)"
