@@ -15,6 +15,7 @@ import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.SettingOrder;
 import io.ampora.dbguard.check.Sql;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -137,13 +138,18 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
                         + (reserved > 0 ? ", " + reserved + " reserved" : "") + ".");
         List<Group> sorted = new ArrayList<>(groups.values());
         sorted.sort(Comparator.comparingLong(Group::total).reversed());
+        List<String> fixes = new ArrayList<>();
         if (status != CheckStatus.PASS) {
             for (Group g : sorted.subList(0, Math.min(MAX_GROUPS, sorted.size()))) {
                 result.finding(g.finding());
             }
-            result.remediation("Find who holds the connections above (SELECT * FROM pg_stat_activity WHERE state != 'idle')."
+            fixes.add("Find who holds the connections above (SELECT * FROM pg_stat_activity WHERE state != 'idle')."
                     + " Keep the sum of all instances' pool sizes below " + usable + " usable slots: reduce"
                     + " per-instance maximumPoolSize, put PgBouncer in front, or raise max_connections.");
+        }
+        connectionLimits(context, warn, fail, result, fixes);
+        if (!fixes.isEmpty()) {
+            result.remediation(String.join(" ", fixes));
         }
         if (hidden > 0 && !facts.canReadAllStats()) {
             result.finding(Finding.builder(hidden + (hidden == 1 ? " session" : " sessions") + " of other roles counted, but their state is hidden"
@@ -153,6 +159,50 @@ public final class ConnectionHeadroomCheck implements DatabaseCheck {
                     .build());
         }
         return result.build();
+    }
+
+    /**
+     * The role's and the database's own CONNECTION LIMIT, below the server's slots: at it, new connections fail with
+     * "too many connections for role" (53300) however many slots the server has left.
+     */
+    private void connectionLimits(CheckContext context, double warn, double fail, CheckResult.Builder result,
+                                  List<String> fixes) throws SQLException {
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(ConnectionHeadroomCheck.class, id() + "-limits"))) {
+            if (!rs.next() || rs.getBoolean("rolsuper")) {
+                return;
+            }
+            limit("role", rs.getString("rolname"), rs.getString("role_ident"), rs.getInt("rolconnlimit"),
+                    rs.getLong("role_sessions"), warn, fail, result, fixes);
+            limit("database", rs.getString("datname"), rs.getString("database_ident"), rs.getInt("datconnlimit"),
+                    rs.getLong("database_sessions"), warn, fail, result, fixes);
+        }
+    }
+
+    private static void limit(String kind, String name, String ident, int limit, long sessions, double warn,
+                              double fail, CheckResult.Builder result, List<String> fixes) {
+        if (limit < 0) {
+            return;
+        }
+        double percent = 100.0 * sessions / Math.max(1, limit);
+        CheckStatus status = percent >= fail ? CheckStatus.FAIL : percent >= warn ? CheckStatus.WARN : CheckStatus.PASS;
+        if (status == CheckStatus.PASS) {
+            return;
+        }
+        result.atLeast(status);
+        result.finding(Finding.builder(String.format(Locale.ROOT, "The %s %s has %d sessions of its CONNECTION LIMIT %d"
+                                + " (%.0f%%): at the limit, new connections fail with \"too many connections for %s\""
+                                + " (53300) although the server may have free slots.", kind, name, sessions, limit,
+                        percent, kind))
+                .detail("limitOf", kind)
+                .detail(kind, name)
+                .detail("connectionLimit", limit)
+                .detail("sessions", sessions)
+                .build());
+        fixes.add("Find who holds the " + kind + "'s sessions (SELECT application_name, state, count(*) FROM pg_stat_activity"
+                + " WHERE " + (kind.equals("role") ? "usename" : "datname") + " = " + "'" + name.replace("'", "''") + "'"
+                + " GROUP BY 1, 2), keep the pools using it below " + limit + " together (pool-budget), or raise it:"
+                + " ALTER " + kind.toUpperCase(Locale.ROOT) + " " + ident + " CONNECTION LIMIT <n>; (-1: none).");
     }
 
     private static final class Group {

@@ -87,6 +87,36 @@ class CannotConnectScenariosTest {
     }
 
     @Test
+    void headroomWarnsWhenTheRoleNearsItsOwnConnectionLimitWhileTheServerHasRoom(TestDatabase db) throws Exception {
+        db.createRole("cc_near", SECRET, "CONNECTION LIMIT 5");
+        List<Connection> batch = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                batch.add(db.dataSource("cc_near", SECRET).getConnection());
+            }
+
+            CheckResult headroom = DbGuard.builder().dataSource(db.dataSource("cc_near", SECRET)).maxConcurrency(1)
+                    .build().report().result("connection-headroom").orElseThrow();
+
+            assertThat(headroom.status()).isIn(CheckStatus.WARN, CheckStatus.FAIL);
+            assertThat(headroom.summary()).as("the server's slots are not the problem").contains("usable connection slots");
+            assertThat(headroom.findings()).anySatisfy(f -> {
+                assertThat(f.details()).containsEntry("limitOf", "role").containsEntry("role", "cc_near")
+                        .containsEntry("connectionLimit", 5);
+                assertThat((Long) f.details().get("sessions")).isBetween(4L, 5L); // the three held and the guard's
+                assertThat(f.message()).startsWith("The role cc_near has ").contains("of its CONNECTION LIMIT 5",
+                        "new connections fail with \"too many connections for role\" (53300)");
+            });
+            assertThat(headroom.remediation()).contains("WHERE usename = 'cc_near'",
+                    "ALTER ROLE cc_near CONNECTION LIMIT <n>;");
+        } finally {
+            for (Connection c : batch) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void namesTheDatabasesConnectionLimitWhenTheDatabaseIsAtIt(TestDatabase db) throws Exception {
         db.createRole("cc_dave", SECRET, "");
         db.server().adminExecute("ALTER DATABASE " + db.name() + " CONNECTION LIMIT 2");
