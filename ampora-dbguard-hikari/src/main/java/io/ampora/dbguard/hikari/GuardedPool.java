@@ -192,7 +192,7 @@ public final class GuardedPool extends DelegatingDataSource implements Closeable
      * @return the checks
      */
     public List<DatabaseCheck> checks() {
-        return List.of(new PoolSaturationCheck(this), new PoolBudgetCheck(this));
+        return List.of(new PoolSaturationCheck(this), new PoolBudgetCheck(this), new PoolIdleTimeoutCheck(this));
     }
 
     /** @return how many connections the tracker sees borrowed now */

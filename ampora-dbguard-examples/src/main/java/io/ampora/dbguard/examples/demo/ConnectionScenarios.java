@@ -42,7 +42,12 @@ final class ConnectionScenarios {
                             } catch (SQLException full) {
                                 // every slot is taken now
                             }
-                            return env.guardAsApp().build().report();
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.closeSessions();
+                                env.awaitSessionsGone("batch-import"); // the next scenario needs the slots back
+                            }
                         }),
                 new Simple("role-connection-limit", RunbookSection.CANNOT_CONNECT, "connectivity",
                         "the application's role has CONNECTION LIMIT 3 and a batch job logged in as it holds all three;"
@@ -56,6 +61,7 @@ final class ConnectionScenarios {
                             } finally {
                                 env.closeSessions();
                                 env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " CONNECTION LIMIT -1");
+                                env.awaitSessionsGone("batch-import");
                             }
                         }),
                 new Simple("read-only-database", RunbookSection.CANNOT_CONNECT, "connectivity",

@@ -322,6 +322,26 @@ public final class DemoEnvironment implements AutoCloseable {
         return copy;
     }
 
+    /**
+     * Waits (up to 10 s) until no session with this application_name is left: a closed connection's backend exits a
+     * moment later, and a scenario that took every slot must give them back before the next one connects.
+     *
+     * @param applicationName the sessions' application_name
+     * @throws SQLException when pg_stat_activity cannot be read
+     */
+    public void awaitSessionsGone(String applicationName) throws SQLException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + applicationName.replace("'", "''") + "'";
+        while (!"0".equals(adminQuery(sql)) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Closes every session a scenario opened. */
     public synchronized void closeSessions() {
         for (Connection c : sessions) {
