@@ -82,6 +82,16 @@ final class PoolScenarios {
                                 env.note("another session updated order " + order + " right after: its lock was released");
                                 return guard(env, pool).build().report();
                             }
+                        }),
+                new Simple("idle-session-timeout", RunbookSection.POOL_EXHAUSTED, "pool-idle-timeout",
+                        "idle_session_timeout = 1min was set for the application's role to reap forgotten psql sessions;"
+                                + " the pool keeps idle connections longer, so the server ends them under it", env -> {
+                            env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " SET idle_session_timeout = '1min'");
+                            try (GuardedPool pool = pool(env, 2, 2_000)) {
+                                return guard(env, pool).build().report();
+                            } finally {
+                                env.admin("ALTER ROLE " + DemoEnvironment.APP_ROLE + " RESET idle_session_timeout");
+                            }
                         }));
     }
 
