@@ -32,6 +32,10 @@ import java.util.Optional;
  * @param settings        every {@code pg_settings} entry visible to the role: name to raw value
  * @param extensions      installed extensions in this database: name to version
  * @param sessionTls      whether the session that read the facts uses TLS; empty when not read
+ * @param newSessionSettings what {@code ALTER ROLE/DATABASE ... SET} give a new session of the login role in this
+ *                        database ({@code pg_db_role_setting}, the most specific level winning): name to value as
+ *                        given there. They reach new sessions without a reload, so a pooled session that started
+ *                        before them runs without them; empty when none (or not read)
  */
 public record ServerFacts(
         int versionNum,
@@ -46,13 +50,40 @@ public record ServerFacts(
         boolean inRecovery,
         Map<String, String> settings,
         Map<String, String> extensions,
-        Optional<SessionTls> sessionTls) {
+        Optional<SessionTls> sessionTls,
+        Map<String, String> newSessionSettings) {
 
     /** Freezes the maps. */
     public ServerFacts {
         settings = Map.copyOf(settings);
         extensions = Map.copyOf(extensions);
         sessionTls = sessionTls == null ? Optional.empty() : sessionTls;
+        newSessionSettings = newSessionSettings == null ? Map.of() : Map.copyOf(newSessionSettings);
+    }
+
+    /**
+     * Facts without the settings of new sessions (the form before {@link #newSessionSettings()} existed).
+     *
+     * @param versionNum      {@code server_version_num}
+     * @param version         {@code server_version}
+     * @param database        the current database
+     * @param currentUser     {@code current_user}
+     * @param sessionUser     {@code session_user}
+     * @param superuser       whether the current role is a superuser
+     * @param bypassRls       whether the current role has BYPASSRLS
+     * @param canReadAllStats whether the role sees other sessions' queries and states
+     * @param monitor         whether the role is a member of {@code pg_monitor}
+     * @param inRecovery      whether the server is a standby
+     * @param settings        {@code pg_settings}: name to raw value
+     * @param extensions      installed extensions: name to version
+     * @param sessionTls      whether the session that read the facts uses TLS; empty when not read
+     */
+    public ServerFacts(int versionNum, String version, String database, String currentUser, String sessionUser,
+                       boolean superuser, boolean bypassRls, boolean canReadAllStats, boolean monitor,
+                       boolean inRecovery, Map<String, String> settings, Map<String, String> extensions,
+                       Optional<SessionTls> sessionTls) {
+        this(versionNum, version, database, currentUser, sessionUser, superuser, bypassRls, canReadAllStats, monitor,
+                inRecovery, settings, extensions, sessionTls, Map.of());
     }
 
     /**
@@ -75,7 +106,7 @@ public record ServerFacts(
                        boolean superuser, boolean bypassRls, boolean canReadAllStats, boolean monitor,
                        boolean inRecovery, Map<String, String> settings, Map<String, String> extensions) {
         this(versionNum, version, database, currentUser, sessionUser, superuser, bypassRls, canReadAllStats, monitor,
-                inRecovery, settings, extensions, Optional.empty());
+                inRecovery, settings, extensions, Optional.empty(), Map.of());
     }
 
     /** @return the major version, e.g. 17 */
@@ -92,6 +123,17 @@ public record ServerFacts(
      */
     public Optional<String> setting(String name) {
         return Optional.ofNullable(settings.get(name));
+    }
+
+    /**
+     * Reads what {@code ALTER ROLE/DATABASE ... SET} give a new session of the login role in this database, which
+     * this report's session may not have yet (a pooled session that started before the change keeps its values).
+     *
+     * @param name the setting name
+     * @return the value as given to ALTER ... SET, empty when no such entry applies
+     */
+    public Optional<String> newSessionSetting(String name) {
+        return Optional.ofNullable(newSessionSettings.get(name));
     }
 
     /**

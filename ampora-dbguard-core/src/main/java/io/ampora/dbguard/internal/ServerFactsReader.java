@@ -73,7 +73,7 @@ final class ServerFactsReader {
                                 rs.getString("current_user_name"), rs.getString("session_user_name"),
                                 rs.getBoolean("is_superuser"), last.bypassRls, last.readAllStats, last.monitor,
                                 rs.getBoolean("in_recovery"), rs.getString("default_read_only"),
-                                rs.getObject("started_at", OffsetDateTime.class),
+                                Row.newSessionSettings(rs), rs.getObject("started_at", OffsetDateTime.class),
                                 rs.getObject("conf_loaded_at", OffsetDateTime.class), last.extensions);
                         if (!stale(current, light, System.nanoTime()) && light.superuser == last.superuser
                                 && light.sessionUser.equals(last.sessionUser)) {
@@ -124,14 +124,15 @@ final class ServerFactsReader {
             settings.put(DEFAULT_READ_ONLY, row.defaultReadOnly);
         }
         return new ServerFacts(row.versionNum, row.version, row.database, row.user, row.sessionUser, row.superuser,
-                row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, settings, row.extensions, k.tls());
+                row.bypassRls, row.readAllStats, row.monitor, row.inRecovery, settings, row.extensions, k.tls(),
+                row.newSessionSettings);
     }
 
     /** The per-report row. */
     private record Row(int versionNum, String version, String database, String user, String sessionUser,
                        boolean superuser, boolean bypassRls, boolean readAllStats, boolean monitor, boolean inRecovery,
-                       String defaultReadOnly, OffsetDateTime startedAt, OffsetDateTime confLoadedAt,
-                       Map<String, String> extensions) {
+                       String defaultReadOnly, Map<String, String> newSessionSettings, OffsetDateTime startedAt,
+                       OffsetDateTime confLoadedAt, Map<String, String> extensions) {
         static Row of(ResultSet rs) throws SQLException {
             Map<String, String> extensions = new HashMap<>();
             String[] names = strings(rs.getArray("extension_names"));
@@ -142,9 +143,21 @@ final class ServerFactsReader {
             return new Row(rs.getInt("version_num"), rs.getString("version"), rs.getString("database_name"),
                     rs.getString("current_user_name"), rs.getString("session_user_name"), rs.getBoolean("superuser"),
                     rs.getBoolean("bypass_rls"), rs.getBoolean("read_all_stats"), rs.getBoolean("monitor"),
-                    rs.getBoolean("in_recovery"), rs.getString("default_read_only"),
+                    rs.getBoolean("in_recovery"), rs.getString("default_read_only"), newSessionSettings(rs),
                     rs.getObject("started_at", OffsetDateTime.class),
                     rs.getObject("conf_loaded_at", OffsetDateTime.class), extensions);
+        }
+
+        /** {@code name=value} entries of pg_db_role_setting, as the row's {@code new_session_settings} has them. */
+        static Map<String, String> newSessionSettings(ResultSet rs) throws SQLException {
+            Map<String, String> settings = new HashMap<>();
+            for (String entry : strings(rs.getArray("new_session_settings"))) {
+                int eq = entry == null ? -1 : entry.indexOf('=');
+                if (eq > 0) {
+                    settings.put(entry.substring(0, eq), entry.substring(eq + 1));
+                }
+            }
+            return settings;
         }
 
         private static String[] strings(Array array) throws SQLException {

@@ -44,6 +44,11 @@ public final class ConnectivityCheck implements DatabaseCheck {
             "whether the database must accept writes: FAIL when it is a standby in recovery (false for a service"
                     + " that only reads from a standby)");
 
+    private static final String DEFAULT_READ_ONLY = "default_transaction_read_only";
+    /** The {@code pg_settings.source} of values from {@code pg_db_role_setting}. */
+    private static final Set<String> CATALOG_LEVELS = Set.of("database", "user", "database user", "global");
+    private static final String RECYCLE = "HikariPoolMXBean.softEvictConnections()";
+
     /** pgjdbc's {@code targetServerType} values that ask for a standby. */
     private static final Set<String> ASKS_FOR_STANDBY = Set.of("secondary", "slave", "prefersecondary", "preferslave");
 
@@ -101,9 +106,13 @@ public final class ConnectivityCheck implements DatabaseCheck {
             String connected = "Connected in " + SettingValues.format(attempt.duration()) + " as " + facts.currentUser()
                     + " to " + facts.database() + " (PostgreSQL " + facts.version();
             if (!facts.inRecovery()) {
-                if (facts.setting("default_transaction_read_only").orElse("off").equals("on")
-                        && context.setting(EXPECT_PRIMARY)) {
-                    return readOnlyByDefault(context, connected);
+                if (context.setting(EXPECT_PRIMARY)) {
+                    if (facts.setting(DEFAULT_READ_ONLY).orElse("off").equals("on")) {
+                        return readOnlyByDefault(context, connected);
+                    }
+                    if (newSessionsReadOnly(facts)) {
+                        return readOnlyForNewSessions(context, connected);
+                    }
                 }
                 return CheckResult.pass(this, connected + ").");
             }
@@ -161,7 +170,8 @@ public final class ConnectivityCheck implements DatabaseCheck {
     /**
      * New sessions are read-only by default ({@code default_transaction_read_only = on}, from {@code ALTER DATABASE
      * / ROLE ... SET}, the configuration, or a provider that does it when a storage quota is exceeded): it connects,
-     * reads work, and every write fails with 25006, as on a standby.
+     * reads work, and every write fails with 25006, as on a standby. When this session has it from the catalog and
+     * the catalog no longer has it, it was reset after this (pooled) session started: only the recycling is left.
      */
     private CheckResult readOnlyByDefault(CheckContext context, String connected) {
         String source = null;
@@ -177,60 +187,132 @@ public final class ConnectivityCheck implements DatabaseCheck {
         } catch (SQLException | RuntimeException e) {
             // the source is detail: the finding stands without it
         }
-        // a read-only session cannot run ALTER DATABASE/ROLE unless its transaction asks for read-write itself
-        String begin = "BEGIN READ WRITE; ";
-        String commit = " COMMIT;";
-        String where;
-        String fix;
-        switch (source == null ? "" : source) {
-            case "database" -> {
-                where = "set for the database (ALTER DATABASE ... SET)";
-                fix = "As the database's owner or a superuser: " + begin + "ALTER DATABASE " + database
-                        + " RESET default_transaction_read_only;" + commit;
-            }
-            case "user" -> {
-                where = "set for the role (ALTER ROLE ... SET)";
-                fix = "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role
-                        + " RESET default_transaction_read_only;" + commit;
-            }
-            case "database user" -> {
-                where = "set for the role in this database (ALTER ROLE ... IN DATABASE ... SET)";
-                fix = "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role + " IN DATABASE "
-                        + database + " RESET default_transaction_read_only;" + commit;
-            }
-            case "configuration file", "command line", "global" -> {
-                where = "set in the server's configuration (" + source + ")";
-                fix = "As a superuser: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or"
-                        + " remove it from postgresql.conf or the provider's parameter group).";
-            }
-            case "client", "session" -> {
-                where = "asked for by the application's own connection settings (" + source + ")";
-                fix = "Remove it from the connection settings (options=-c default_transaction_read_only=on, a"
-                        + " session-level SET), or, for a service meant to only read, set connectivity.expectPrimary"
-                        + " to false.";
-            }
-            default -> {
-                where = "from where this role cannot tell";
-                fix = "Find where it is set (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
-                        + " in a new session) and reset it there: ALTER DATABASE " + database + " RESET ..., ALTER ROLE "
-                        + role + " RESET ..., or ALTER SYSTEM RESET ... (the first two inside BEGIN READ WRITE; ... COMMIT;).";
-            }
+        Origin origin = Origin.of(source, database, role);
+        boolean fromCatalog = source != null && CATALOG_LEVELS.contains(source);
+        if (fromCatalog && !newSessionsReadOnly(context.facts())) {
+            Finding finding = Finding.builder("This session is read-only by default: default_transaction_read_only"
+                            + " was on, " + origin.where() + ", when it started, and has been reset since. New sessions"
+                            + " write; sessions opened before the reset (a pool's) still fail every write with 25006.")
+                    .detail("defaultTransactionReadOnly", "on")
+                    .detail("source", source)
+                    .detail("newSessions", "off")
+                    .build();
+            return CheckResult.builder(this).status(CheckStatus.FAIL)
+                    .summary(connected + "), but this session is still read-only (default_transaction_read_only = on, "
+                            + origin.where() + ", reset since it started): its writes fail with 25006.")
+                    .finding(finding)
+                    .remediation("The setting is already reset; replace the sessions opened before: "
+                            + RECYCLE + " (or restart the service).")
+                    .build();
         }
         Finding finding = Finding.builder("New sessions of this database are read-only: default_transaction_read_only"
-                        + " is on, " + where + ". Every INSERT, UPDATE and DELETE fails with \"cannot execute ... in a"
-                        + " read-only transaction\" (SQLSTATE 25006); reads work.")
+                        + " is on, " + origin.where() + ". Every INSERT, UPDATE and DELETE fails with \"cannot execute"
+                        + " ... in a read-only transaction\" (SQLSTATE 25006); reads work.")
                 .detail("defaultTransactionReadOnly", "on")
                 .detail("source", source == null ? "unknown" : source)
                 .build();
         return CheckResult.builder(this).status(CheckStatus.FAIL)
                 .summary(connected + "), but new sessions are read-only (default_transaction_read_only = on, "
-                        + where + "): every write fails with 25006.")
+                        + origin.where() + "): every write fails with 25006.")
                 .finding(finding)
-                .remediation(fix + " Hosting providers set it when a storage quota is exceeded: free space or grow the"
-                        + " volume first (disk-usage). New sessions pick the change up; a pool's open ones keep what"
-                        + " they started with until recycled (HikariPoolMXBean.softEvictConnections()). A service meant"
-                        + " to only read sets connectivity.expectPrimary to false.")
+                .remediation(origin.fix() + " Hosting providers set it when a storage quota is exceeded: free space or"
+                        + " grow the volume first (disk-usage). New sessions pick the change up; a pool's open ones keep"
+                        + " what they started with until recycled (" + RECYCLE + "). A service meant to only read sets"
+                        + " connectivity.expectPrimary to false.")
                 .build();
+    }
+
+    /**
+     * This session writes, but {@code ALTER DATABASE / ROLE ... SET default_transaction_read_only = on} came after it
+     * started: every new session is read-only. A pool keeps working on its open sessions and fails writes one
+     * connection at a time as it replaces them ({@code maxLifetime}, a dropped connection, growth), and a new
+     * instance fails from its first write: a slow outage that the pool's own sessions would not show. Unless the
+     * application's connection settings ask for the value themselves (source {@code client}: new sessions get that
+     * too).
+     */
+    private CheckResult readOnlyForNewSessions(CheckContext context, String connected) {
+        String level = null;
+        String sessionSource = null;
+        String database = "<database>";
+        String role = "<role>";
+        try (Statement st = context.connection().createStatement();
+             ResultSet rs = st.executeQuery(Sql.load(ConnectivityCheck.class, id() + "-read-only-pending"))) {
+            if (rs.next()) {
+                level = rs.getString("level");
+                sessionSource = rs.getString("session_source");
+                database = rs.getString("database_ident");
+                role = rs.getString("role_ident");
+            }
+        } catch (SQLException | RuntimeException e) {
+            // the level is detail: the finding stands without it
+        }
+        if ("client".equals(sessionSource)) {
+            return CheckResult.pass(this, connected + "; the connection settings ask for"
+                    + " default_transaction_read_only = off, which new sessions get too).");
+        }
+        Origin origin = Origin.of(level, database, role);
+        Finding finding = Finding.builder("New sessions of this database are read-only: default_transaction_read_only"
+                        + " = on was set " + origin.where().substring("set ".length()) + " after this session started."
+                        + " Sessions opened before it still write; every new one (a pool replacing or adding a"
+                        + " connection, another instance starting) fails every INSERT, UPDATE and DELETE with \"cannot"
+                        + " execute ... in a read-only transaction\" (SQLSTATE 25006).")
+                .detail("defaultTransactionReadOnly", "off")
+                .detail("newSessions", "on")
+                .detail("source", level == null ? "unknown" : level)
+                .build();
+        return CheckResult.builder(this).status(CheckStatus.FAIL)
+                .summary(connected + "), but new sessions are read-only (default_transaction_read_only = on, "
+                        + origin.where() + ", after this session started): their writes fail with 25006.")
+                .finding(finding)
+                .remediation(origin.fix() + " Hosting providers set it when a storage quota is exceeded: free space or"
+                        + " grow the volume first (disk-usage). A service meant to only read sets"
+                        + " connectivity.expectPrimary to false.")
+                .build();
+    }
+
+    private static boolean newSessionsReadOnly(ServerFacts facts) {
+        return facts.newSessionSetting(DEFAULT_READ_ONLY).map(ConnectivityCheck::isTrue).orElse(false);
+    }
+
+    /** PostgreSQL's boolean input ({@code parse_bool}): on, true, yes, 1 and their prefixes. */
+    static boolean isTrue(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        return v.equals("1") || v.equals("on") || (!v.isEmpty() && ("true".startsWith(v) || "yes".startsWith(v)));
+    }
+
+    /** Where the setting was made, in words, and how to reset it there. */
+    private record Origin(String where, String fix) {
+
+        static Origin of(String source, String database, String role) {
+            // a read-only session cannot run ALTER DATABASE/ROLE unless its transaction asks for read-write itself
+            String begin = "BEGIN READ WRITE; ";
+            String commit = " COMMIT;";
+            return switch (source == null ? "" : source) {
+                case "database" -> new Origin("set for the database (ALTER DATABASE ... SET)",
+                        "As the database's owner or a superuser: " + begin + "ALTER DATABASE " + database
+                                + " RESET default_transaction_read_only;" + commit);
+                case "user" -> new Origin("set for the role (ALTER ROLE ... SET)",
+                        "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role
+                                + " RESET default_transaction_read_only;" + commit);
+                case "database user" -> new Origin("set for the role in this database (ALTER ROLE ... IN DATABASE ... SET)",
+                        "As a superuser or a role with CREATEROLE: " + begin + "ALTER ROLE " + role + " IN DATABASE "
+                                + database + " RESET default_transaction_read_only;" + commit);
+                case "global" -> new Origin("set for every role (ALTER ROLE ALL ... SET)",
+                        "As a superuser: " + begin + "ALTER ROLE ALL RESET default_transaction_read_only;" + commit);
+                case "configuration file", "command line" -> new Origin("set in the server's configuration (" + source + ")",
+                        "As a superuser: ALTER SYSTEM RESET default_transaction_read_only; SELECT pg_reload_conf(); (or"
+                                + " remove it from postgresql.conf or the provider's parameter group).");
+                case "client", "session" -> new Origin("asked for by the application's own connection settings ("
+                        + source + ")", "Remove it from the connection settings (options=-c default_transaction_read_only=on,"
+                        + " a session-level SET), or, for a service meant to only read, set connectivity.expectPrimary"
+                        + " to false.");
+                default -> new Origin("set from where this role cannot tell",
+                        "Find where it is set (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only'"
+                                + " in a new session) and reset it there: ALTER DATABASE " + database + " RESET ..., ALTER"
+                                + " ROLE " + role + " RESET ..., or ALTER SYSTEM RESET ... (the first two inside BEGIN READ"
+                                + " WRITE; ... COMMIT;).");
+            };
+        }
     }
 
     /**
