@@ -30,7 +30,7 @@ class CheckScheduleDeclarationsTest {
     @Test
     void whatARestoreLeavesIsReportedWithoutTakingEveryInstanceOutOfTheLoadBalancer() {
         for (DatabaseCheck check : DbGuard.discoverChecks()) {
-            if (List.of("collation-versions", "sequence-behind-data", "extension-versions").contains(check.id())) {
+            if (List.of("collation-versions", "sequence-behind-data", "extension-versions", "missing-statistics").contains(check.id())) {
                 assertThat(check.probes()).as(check.id()).isEmpty();
             }
         }
@@ -56,7 +56,7 @@ class CheckScheduleDeclarationsTest {
     void catalogScansRunRarelyAndPerInstanceChecksEveryInterval() {
         for (DatabaseCheck check : DbGuard.discoverChecks()) {
             if (List.of("table-bloat", "index-bloat", "duplicate-indexes", "unused-indexes",
-                    "tables-without-primary-key", "fk-index").contains(check.id())) {
+                    "tables-without-primary-key", "fk-index", "missing-statistics").contains(check.id())) {
                 assertThat(check.cost()).as(check.id()).isEqualTo(CheckCost.EXPENSIVE);
                 assertThat(check.scope()).as(check.id()).isEqualTo(CheckScope.DATABASE);
             }

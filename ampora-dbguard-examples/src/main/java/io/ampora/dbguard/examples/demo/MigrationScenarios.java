@@ -93,6 +93,22 @@ final class MigrationScenarios {
                                 env.admin("DROP EXTENSION citext");
                             }
                         }),
+                new Simple("upgrade-without-analyze", RunbookSection.VERSION_MISMATCH, "missing-statistics",
+                        "the server went through pg_upgrade (before 18: no statistics carried over) and nobody ran"
+                                + " vacuumdb --analyze-in-stages: the planner guesses for every table", env -> {
+                            // what pg_upgrade leaves: the rows, no pg_statistic entries, activity counters at zero
+                            env.admin("CREATE TABLE shipments (id bigint PRIMARY KEY, order_id bigint, carrier text)"
+                                    + " WITH (autovacuum_enabled = false);"
+                                    + " INSERT INTO shipments SELECT g, g, repeat('c', 40) FROM generate_series(1, 30000) g;"
+                                    + " SELECT pg_catalog.pg_stat_reset_single_table_counters('shipments'::regclass);"
+                                    + " ALTER TABLE shipments RESET (autovacuum_enabled);"
+                                    + " GRANT SELECT ON shipments TO " + DemoEnvironment.APP_ROLE);
+                            try {
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("DROP TABLE shipments");
+                            }
+                        }),
                 new Simple("drift", RunbookSection.CANNOT_MIGRATE, "schema-drift",
                         "someone created a table by hand in production; the next migration may collide with it", env -> {
                             try (Statement st = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "psql")

@@ -1,0 +1,122 @@
+package io.ampora.dbguard.runbook.versions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ampora.dbguard.check.CheckResult;
+import io.ampora.dbguard.check.CheckStatus;
+import io.ampora.dbguard.runbook.Checks;
+import io.ampora.dbguard.testing.PostgresServer;
+import io.ampora.dbguard.testing.PostgresServers;
+import io.ampora.dbguard.testing.ServerSpec;
+import io.ampora.dbguard.testing.TestDatabase;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Tables with data and no planner statistics, as a {@code pg_upgrade} before PostgreSQL 18 leaves them: the data
+ * files are there, {@code pg_statistic} has no row for them and the activity counters are zero, so autovacuum sees
+ * nothing to analyze. Made here the same way: rows loaded with autovacuum off for the table, then its counters reset
+ * ({@code pg_stat_reset_single_table_counters}), so neither statistics nor a reason to gather them remain. And a
+ * partitioned table whose partitions were analyzed (as autovacuum does) while the partitioned table itself never is.
+ */
+class MissingStatisticsCheckTest {
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void tableLeftWithoutStatisticsAsByAnUpgradeIsNamedUntilAnalyzeRuns(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.execute("""
+                    CREATE TABLE orders (id bigint, customer int, note text) WITH (autovacuum_enabled = false);
+                    INSERT INTO orders SELECT g, g % 1000, repeat('x', 60) FROM generate_series(1, 40000) g;
+                    CREATE TABLE countries (code text, name text) WITH (autovacuum_enabled = false);
+                    INSERT INTO countries SELECT 'c' || g, 'country ' || g FROM generate_series(1, 200) g;
+                    CREATE TABLE customers (id bigint, name text);
+                    INSERT INTO customers SELECT g, repeat('n', 60) FROM generate_series(1, 40000) g;
+                    ANALYZE customers;
+                    SELECT pg_stat_reset_single_table_counters('orders'::regclass);
+                    ALTER TABLE orders RESET (autovacuum_enabled);
+                    """);
+            assertThat(db.queryString("SELECT count(*) FROM pg_stats WHERE tablename = 'orders'"))
+                    .as("no statistics for orders, as pg_upgrade leaves it").isEqualTo("0");
+
+            CheckResult before = Checks.run(db.dataSource(), new MissingStatisticsCheck());
+
+            assertThat(before.status()).as(before.toString()).isEqualTo(CheckStatus.WARN);
+            assertThat(before.summary()).startsWith("1 table holds data but has no planner statistics: the planner"
+                    + " guesses their rows and selectivities");
+            assertThat(before.findings()).singleElement().satisfies(f -> {
+                assertThat(f.details()).containsEntry("table", "public.orders").containsEntry("partitioned", false)
+                        .containsEntry("lastAnalyze", "never").containsEntry("lastAutoanalyze", "never")
+                        .containsEntry("fix", "ANALYZE public.orders;");
+                assertThat((Long) f.details().get("bytes")).isGreaterThan(1024L * 1024);
+                assertThat(f.message()).contains("what a pg_upgrade before PostgreSQL 18 or a restore leaves until"
+                        + " ANALYZE runs");
+            });
+            assertThat(before.remediation()).startsWith("ANALYZE public.orders;")
+                    .contains("vacuumdb --all --analyze-in-stages");
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck(), "minSize", "1024")
+                    .findings()).as("countries is below the default minSize, not below 1024 bytes")
+                    .anySatisfy(f -> assertThat(f.details()).containsEntry("table", "public.countries"));
+
+            db.execute("ANALYZE orders; ANALYZE countries");
+
+            CheckResult after = Checks.run(db.dataSource(), new MissingStatisticsCheck());
+            assertThat(after.status()).as(after.toString()).isEqualTo(CheckStatus.PASS);
+        }
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void partitionedTableIsNamedAlthoughEveryPartitionWasAnalyzed(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.execute("""
+                    CREATE TABLE events (day date, tenant int, body text) PARTITION BY RANGE (day);
+                    CREATE TABLE events_2026_11 PARTITION OF events FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+                    CREATE TABLE events_2026_12 PARTITION OF events FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');
+                    INSERT INTO events SELECT DATE '2026-11-01' + (g % 60), g % 50, repeat('e', 60)
+                    FROM generate_series(1, 40000) g;
+                    ANALYZE events_2026_11;
+                    ANALYZE events_2026_12;
+                    """);
+
+            CheckResult result = Checks.run(db.dataSource(), new MissingStatisticsCheck());
+
+            assertThat(result.status()).as(result.toString()).isEqualTo(CheckStatus.WARN);
+            assertThat(result.findings()).singleElement().satisfies(f -> {
+                assertThat(f.details()).containsEntry("table", "public.events").containsEntry("partitioned", true);
+                assertThat(f.message()).contains("autovacuum analyzes its partitions but never the partitioned table");
+            });
+            assertThat(result.remediation()).contains("Autovacuum will never analyze public.events: schedule ANALYZE on it");
+
+            db.execute("ANALYZE events");
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).status()).isEqualTo(CheckStatus.PASS);
+        }
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"18"})
+    void tablesUnderRowLevelSecurityAreNamedAsNotJudgedNeverAsMissingOrFine(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.createRole("stats_tenant_app", "Stats-Pw-1", "");
+            db.execute("""
+                    CREATE TABLE invoices (tenant_id text, amount numeric, body text);
+                    INSERT INTO invoices SELECT 't' || (g % 10), g, repeat('i', 60) FROM generate_series(1, 40000) g;
+                    ANALYZE invoices;
+                    ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+                    CREATE POLICY tenant ON invoices USING (tenant_id = current_setting('app.tenant_id', true));
+                    GRANT SELECT ON invoices TO stats_tenant_app;
+                    """);
+
+            CheckResult asApp = Checks.run(db.dataSource("stats_tenant_app", "Stats-Pw-1"), new MissingStatisticsCheck());
+
+            assertThat(asApp.status()).as(asApp.toString()).isEqualTo(CheckStatus.UNKNOWN);
+            assertThat(asApp.summary()).contains("1 table of at least 1MB could not be judged");
+            assertThat(asApp.remediation()).contains("public.invoices", "row-level security active");
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).status()).as("as the owner")
+                    .isEqualTo(CheckStatus.PASS);
+        }
+    }
+}
