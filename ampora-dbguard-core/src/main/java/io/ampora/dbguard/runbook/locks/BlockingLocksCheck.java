@@ -57,6 +57,10 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     private static final List<String> MODES = List.of("AccessShareLock", "RowShareLock", "RowExclusiveLock",
             "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock");
 
+    /** Lock modes that conflict with ordinary writes (ROW EXCLUSIVE): a session waiting for one stops the queue. */
+    private static final Set<String> QUEUE_STOPPING_MODES = Set.of("ShareLock", "ShareRowExclusiveLock", "ExclusiveLock",
+            "AccessExclusiveLock");
+
     @Override
     public String id() {
         return "blocking-locks";
@@ -125,12 +129,25 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         Duration failAfter = context.setting(FAIL_AFTER);
         List<PreparedTransactions.Prepared> prepared = sessions.containsKey(0) || sessions.values().stream()
                 .anyMatch(s -> s.blockedBy().contains(0)) ? PreparedTransactions.read(context) : List.of();
-        List<Blocker> blockers = rootBlockers(sessions, prepared);
+        Map<Integer, Set<Integer>> waitersOf = waitersOf(sessions);
+        List<Blocker> blockers = rootBlockers(sessions, waitersOf, prepared);
         blockers.sort(Comparator.comparingDouble(Blocker::longestWaitOrZero).reversed());
+        List<QueueHead> queueHeads = queueHeads(sessions, waitersOf);
 
         long waiting = sessions.values().stream().filter(Session::isWaiting).count();
         CheckResult.Builder result = CheckResult.builder(this);
         List<String> actions = new ArrayList<>();
+        List<String> queued = new ArrayList<>();
+        for (QueueHead head : queueHeads) {
+            CheckStatus status = head.status(warnAfter, failAfter);
+            if (status == CheckStatus.PASS) {
+                continue;
+            }
+            // first: cancelling the waiting statement lets the queue through at once, whoever holds the lock
+            result.atLeast(status).finding(head.finding());
+            actions.add(head.action());
+            queued.add(head.summary());
+        }
         for (Blocker blocker : blockers) {
             CheckStatus status = blocker.status(warnAfter, failAfter);
             if (status == CheckStatus.PASS) {
@@ -150,7 +167,8 @@ public final class BlockingLocksCheck implements DatabaseCheck {
             return result.summary(counts + "; how long they have waited is hidden from this role (PostgreSQL 13 has no"
                     + " pg_locks.waitstart).").remediation(String.join("\n", actions)).build();
         }
-        return result.summary(counts + "; the longest has waited " + Sessions.age(longest) + ".")
+        return result.summary(counts + "; the longest has waited " + Sessions.age(longest)
+                        + (queued.isEmpty() ? "" : "; " + String.join("; ", queued)) + ".")
                 .remediation(String.join("\n", actions)
                         + "\nTo keep forgotten sessions from holding locks, set idle_in_transaction_session_timeout"
                         + " (see the idle-in-transaction check).")
@@ -187,15 +205,53 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         return sessions;
     }
 
-    /** Root blockers: sessions that block others and wait for nothing; all blockers if they only block each other. */
-    private static List<Blocker> rootBlockers(Map<Integer, Session> sessions,
-                                              List<PreparedTransactions.Prepared> prepared) {
+    /** Who waits directly for whom: blocker pid to waiter pids. */
+    private static Map<Integer, Set<Integer>> waitersOf(Map<Integer, Session> sessions) {
         Map<Integer, Set<Integer>> waitersOf = new TreeMap<>();
         for (Session s : sessions.values()) {
             for (int blocker : s.blockedBy()) {
                 waitersOf.computeIfAbsent(blocker, k -> new LinkedHashSet<>()).add(s.pid());
             }
         }
+        return waitersOf;
+    }
+
+    /** Every session waiting behind {@code pid}, directly or transitively, each once. */
+    private static List<Session> behind(int pid, Map<Integer, Session> sessions, Map<Integer, Set<Integer>> waitersOf) {
+        List<Session> behind = new ArrayList<>();
+        Set<Integer> seen = new LinkedHashSet<>(List.of(pid));
+        Deque<Integer> queue = new ArrayDeque<>(waitersOf.getOrDefault(pid, Set.of()));
+        while (!queue.isEmpty()) {
+            int next = queue.poll();
+            if (seen.add(next)) {
+                behind.add(sessions.get(next));
+                queue.addAll(waitersOf.getOrDefault(next, Set.of()));
+            }
+        }
+        return behind;
+    }
+
+    /**
+     * Sessions that wait for a lock strong enough to stop ordinary reads or writes (a schema change, a table lock, a
+     * plain CREATE INDEX) and have sessions queued behind them: PostgreSQL grants a relation's locks in the order they
+     * were asked for, so every later request that conflicts with the waiting one waits too, even when the lock actually
+     * held would let it through. A harmless reader then stops the application through a migration.
+     */
+    private static List<QueueHead> queueHeads(Map<Integer, Session> sessions, Map<Integer, Set<Integer>> waitersOf) {
+        List<QueueHead> heads = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            if (s.isWaiting() && waitersOf.containsKey(s.pid()) && s.awaitedMode() != null
+                    && QUEUE_STOPPING_MODES.contains(s.awaitedMode())) {
+                heads.add(new QueueHead(s, behind(s.pid(), sessions, waitersOf)));
+            }
+        }
+        heads.sort(Comparator.comparingDouble(QueueHead::longestWaitOrZero).reversed());
+        return heads;
+    }
+
+    /** Root blockers: sessions that block others and wait for nothing; all blockers if they only block each other. */
+    private static List<Blocker> rootBlockers(Map<Integer, Session> sessions, Map<Integer, Set<Integer>> waitersOf,
+                                              List<PreparedTransactions.Prepared> prepared) {
         List<Integer> roots = waitersOf.keySet().stream()
                 .filter(pid -> sessions.get(pid) == null || !sessions.get(pid).isWaiting())
                 .collect(Collectors.toCollection(ArrayList::new));
@@ -204,16 +260,7 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         }
         List<Blocker> blockers = new ArrayList<>();
         for (int root : roots) {
-            List<Session> behind = new ArrayList<>();
-            Set<Integer> seen = new LinkedHashSet<>(List.of(root));
-            Deque<Integer> queue = new ArrayDeque<>(waitersOf.getOrDefault(root, Set.of()));
-            while (!queue.isEmpty()) {
-                int pid = queue.poll();
-                if (seen.add(pid)) {
-                    behind.add(sessions.get(pid));
-                    queue.addAll(waitersOf.getOrDefault(pid, Set.of()));
-                }
-            }
+            List<Session> behind = behind(root, sessions, waitersOf);
             Session self = sessions.getOrDefault(root, Session.unseen(root));
             List<Session> direct = waitersOf.get(root).stream().map(sessions::get).toList();
             blockers.add(new Blocker(self, direct, behind, root == 0 ? preparedBlocking(prepared, direct) : List.of()));
@@ -273,6 +320,71 @@ public final class BlockingLocksCheck implements DatabaseCheck {
 
         boolean isWaiting() {
             return !blockedBy.isEmpty();
+        }
+    }
+
+    /**
+     * A session that waits for a strong lock and holds up the sessions queued behind it: cancelling its statement lets
+     * them through at once, whoever holds the lock it waits for.
+     */
+    private record QueueHead(Session self, List<Session> behind) {
+
+        double longestWaitOrZero() {
+            return behind.stream().map(Session::waitSeconds).filter(w -> w != null).max(Double::compare).orElse(0.0);
+        }
+
+        CheckStatus status(Duration warnAfter, Duration failAfter) {
+            double longest = longestWaitOrZero();
+            return longest * 1000 > failAfter.toMillis() ? CheckStatus.FAIL
+                    : longest * 1000 > warnAfter.toMillis() ? CheckStatus.WARN : CheckStatus.PASS;
+        }
+
+        private String lock() {
+            String mode = Sessions.lockMode(self.awaitedMode());
+            return (mode.startsWith("A") || mode.startsWith("E") ? "an " : "a ") + mode + " lock on " + self.awaitedObject();
+        }
+
+        String summary() {
+            return "pid " + self.pid() + " waits for " + lock() + " and " + behind.size()
+                    + (behind.size() == 1 ? " session queues" : " sessions queue") + " behind it";
+        }
+
+        String cancel() {
+            return "SELECT pg_cancel_backend(" + self.pid() + ")";
+        }
+
+        String action() {
+            return Sessions.describe(self.pid(), self.applicationName(), self.user()) + ", waiting for " + lock()
+                    + ": cancel it to let the " + behind.size() + " queued " + (behind.size() == 1 ? "session" : "sessions")
+                    + " through now: " + cancel() + "; then run it again with SET lock_timeout = '3s' (and retries), so"
+                    + " that it gives up instead of stopping the application while it waits.";
+        }
+
+        Finding finding() {
+            String query = self.hidden() ? "<insufficient privilege>" : self.query();
+            return Finding.builder(Sessions.describe(self.pid(), self.applicationName(), self.user()) + " waits for "
+                            + lock() + (self.waitSeconds() == null ? "" : " since " + Sessions.age(self.waitSeconds()))
+                            + (query == null ? "" : " (" + query + ")") + ", held up by pid"
+                            + (self.blockedBy().size() == 1 ? " " : "s ") + self.blockedBy().stream().map(String::valueOf)
+                            .collect(Collectors.joining(", ")) + ", and " + behind.size()
+                            + (behind.size() == 1 ? " session queues" : " sessions queue") + " behind it, the longest for "
+                            + Sessions.age(longestWaitOrZero()) + ". PostgreSQL grants a table's locks in the order"
+                            + " they were asked for, so while this statement waits, every query that conflicts with it"
+                            + " waits too, even one the lock actually held would let through: a schema change waiting"
+                            + " behind a long reader stops the application. Cancel it: " + cancel() + ", and run schema"
+                            + " changes with a lock_timeout.")
+                    .detail("pid", self.pid())
+                    .detail("user", self.user())
+                    .detail("applicationName", self.applicationName())
+                    .detail("awaitedLockMode", Sessions.lockMode(self.awaitedMode()))
+                    .detail("lockedObject", self.awaitedObject())
+                    .detail("query", query)
+                    .detail("heldUpBy", self.blockedBy().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                    .detail("queuedBehind", behind.size())
+                    .detail("queuedPids", behind.stream().map(b -> String.valueOf(b.pid())).collect(Collectors.joining(", ")))
+                    .detail("longestWait", Sessions.age(longestWaitOrZero()))
+                    .detail("cancel", cancel())
+                    .build();
         }
     }
 

@@ -65,7 +65,7 @@ class BlockingLocksCheckTest {
             CheckResult result = run(db.dataSource(), "orders-service");
 
             assertThat(result.status()).isEqualTo(CheckStatus.FAIL);
-            assertThat(result.findings()).singleElement().satisfies(f -> {
+            assertThat(result.findings()).filteredOn(f -> f.details().containsKey("waiters")).singleElement().satisfies(f -> {
                 assertThat(f.details())
                         .containsEntry("pid", holder)
                         .containsEntry("lockMode", "ACCESS SHARE")
@@ -78,6 +78,72 @@ class BlockingLocksCheckTest {
                         .doesNotContain("pg_terminate_backend");
                 assertThat((String) f.details().get("query")).isEqualTo("SELECT count(*) FROM queued");
             });
+        }
+    }
+
+    @Test
+    void namesTheMigrationQueuedBehindALongReaderAsWhatStopsTheApplicationAndCancelsItFirst(TestDatabase db)
+            throws Exception {
+        db.execute("CREATE TABLE invoices (id int)");
+        try (LockScenario scenario = new LockScenario(db)) {
+            int reader = scenario.hold("psql", "SELECT count(*) FROM invoices");
+            int migration = scenario.waitOn("Flyway by Redgate", "ALTER TABLE invoices ADD COLUMN note text");
+            scenario.awaitWaiting(Duration.ZERO, migration);
+            int apiRead = scenario.waitOn("orders-service", "SELECT count(*) FROM invoices");
+            int apiWrite = scenario.waitOn("orders-service", "INSERT INTO invoices VALUES (1)");
+            scenario.awaitWaiting(Duration.ofMillis(400), apiRead, apiWrite);
+
+            CheckResult result = run(db.dataSource(), "orders-service");
+
+            assertThat(result.status()).isEqualTo(CheckStatus.FAIL);
+            assertThat(result.summary()).contains("pid " + migration + " waits for an ACCESS EXCLUSIVE lock on"
+                    + " public.invoices and 2 sessions queue behind it");
+            assertThat(result.findings()).hasSize(2);
+            Finding head = result.findings().get(0);
+            assertThat(head.details())
+                    .containsEntry("pid", migration)
+                    .containsEntry("applicationName", "Flyway by Redgate")
+                    .containsEntry("awaitedLockMode", "ACCESS EXCLUSIVE")
+                    .containsEntry("lockedObject", "public.invoices")
+                    .containsEntry("heldUpBy", String.valueOf(reader))
+                    .containsEntry("queuedBehind", 2)
+                    .containsEntry("query", "ALTER TABLE invoices ADD COLUMN note text")
+                    .containsEntry("cancel", "SELECT pg_cancel_backend(" + migration + ")");
+            assertThat((String) head.details().get("queuedPids")).contains(String.valueOf(apiRead), String.valueOf(apiWrite));
+            assertThat(head.message()).contains("grants a table's locks in the order they were asked for",
+                    "run schema changes with a lock_timeout");
+            assertThat(result.findings().get(1).details()).containsEntry("pid", reader).containsEntry("waiters", 3);
+            assertThat(result.remediation()).startsWith("pid " + migration + " (Flyway by Redgate, user postgres),"
+                    + " waiting for an ACCESS EXCLUSIVE lock on public.invoices: cancel it to let the 2 queued sessions"
+                    + " through now: SELECT pg_cancel_backend(" + migration + ")");
+
+            // the advice, taken: the queue drains although the reader still holds its lock
+            try (java.sql.Connection c = db.dataSource().getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("SELECT pg_cancel_backend(" + migration + ")");
+            }
+            io.ampora.dbguard.runbook.Checks.await("the application's statements ran", () -> {
+                CheckResult after = run(db.dataSource(), "orders-service");
+                return after.status() == CheckStatus.PASS;
+            });
+        }
+    }
+
+    @Test
+    void anApplicationWriteWithSessionsQueuedBehindItIsNotNamedAsAQueueHead(TestDatabase db) throws Exception {
+        db.execute("CREATE TABLE ledger (id int PRIMARY KEY, amount int); INSERT INTO ledger VALUES (1, 1)");
+        try (LockScenario scenario = new LockScenario(db)) {
+            int holder = scenario.hold("psql", "LOCK TABLE ledger IN SHARE MODE");
+            int writer = scenario.waitOn("orders-service", "UPDATE ledger SET amount = 2 WHERE id = 1");
+            scenario.awaitWaiting(Duration.ZERO, writer);
+            // SHARE does not conflict with the holder's SHARE: it waits only because the writer is ahead of it
+            int index = scenario.waitOn("batch", "CREATE INDEX ledger_amount ON ledger (amount)");
+            scenario.awaitWaiting(Duration.ofMillis(400), writer, index);
+
+            CheckResult result = run(db.dataSource(), "orders-service");
+
+            assertThat(result.findings()).singleElement().satisfies(f -> assertThat(f.details())
+                    .containsEntry("pid", holder).containsEntry("waiters", 2).doesNotContainKey("queuedBehind"));
+            assertThat(result.summary()).doesNotContain("queue behind it");
         }
     }
 

@@ -44,6 +44,44 @@ final class LockScenarios {
                                 app.rollback();
                             }
                         }),
+                new Simple("migration-lock-queue", RunbookSection.LOCKED_WEDGED, "blocking-locks",
+                        "an analyst's report query holds a harmless read lock on orders; a deploy's ALTER TABLE waits"
+                                + " for ACCESS EXCLUSIVE behind it, and the application's reads queue behind the ALTER", env -> {
+                            Connection report = env.openSession("postgres", null, "metabase");
+                            report.setAutoCommit(false);
+                            try (Statement st = report.createStatement()) {
+                                st.execute("SELECT count(*) FROM orders");
+                            }
+                            Connection deploy = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "Flyway by Redgate");
+                            CompletableFuture<Boolean> migrating = CompletableFuture.supplyAsync(() -> {
+                                try (Statement st = deploy.createStatement()) {
+                                    return st.execute("ALTER TABLE orders ADD COLUMN gift_note text");
+                                } catch (SQLException e) {
+                                    return false;
+                                }
+                            });
+                            Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
+                            CompletableFuture<Integer> reading = CompletableFuture.supplyAsync(() -> {
+                                try (Statement st = app.createStatement()) {
+                                    st.execute("SELECT pg_catalog.set_config('app.tenant_id', '" + DemoEnvironment.TENANT_A + "', false)");
+                                    return st.executeQuery("SELECT count(*) FROM orders").next() ? 1 : 0;
+                                } catch (SQLException e) {
+                                    return -1;
+                                }
+                            });
+                            try {
+                                awaitWaiting(env, 2);
+                                Thread.sleep(1_200);
+                                return env.guardAsApp().set("blocking-locks.warnAfter", "1s").build().report();
+                            } finally {
+                                // the fix the report gives first: cancel the waiting ALTER; the read then runs
+                                env.admin("SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity"
+                                        + " WHERE application_name = 'Flyway by Redgate' AND datname = current_database()");
+                                migrating.get(10, TimeUnit.SECONDS);
+                                reading.get(10, TimeUnit.SECONDS);
+                                report.rollback();
+                            }
+                        }),
                 new Simple("idle-in-transaction", RunbookSection.LOCKED_WEDGED, "idle-in-transaction",
                         "a request handler opened a transaction, locked an order and never committed (warnAfter lowered to 1s)", env -> {
                             Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
