@@ -50,7 +50,6 @@ public final class SlowQueriesCheck implements DatabaseCheck {
             CheckSetting.count("top", 5, "how many statements to list by mean and by total time");
 
     static final int MAX_QUERY_TEXT = 200;
-    private static final String HIDDEN = "<insufficient privilege>";
 
     @Override
     public String id() {
@@ -154,11 +153,7 @@ public final class SlowQueriesCheck implements DatabaseCheck {
                 : slow + " statement" + (slow == 1 ? " averages" : "s average") + " more than " + line
                         + "; the slowest " + ms(worst.meanMs) + " over " + worst.calls + " calls: " + worst.text() + ".");
         if (hidden > 0 && !facts.canReadAllStats()) {
-            result.finding(Finding.builder("The text of " + hidden + " listed statement" + (hidden == 1 ? "" : "s")
-                            + " of other roles is hidden from " + facts.currentUser() + " (" + HIDDEN + ").")
-                    .detail("hiddenStatements", hidden)
-                    .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
-                    .build());
+            result.finding(StatStatements.hiddenText(facts, hidden));
         }
         if (slow > 0) {
             result.remediation("Run EXPLAIN (ANALYZE, BUFFERS) on the statements above with representative"
@@ -222,11 +217,11 @@ public final class SlowQueriesCheck implements DatabaseCheck {
         }
 
         boolean hidden() {
-            return HIDDEN.equals(query);
+            return StatStatements.HIDDEN.equals(query);
         }
 
         String text() {
-            return hidden() ? HIDDEN + " (a statement of " + user + ")" : shorten(query);
+            return hidden() ? StatStatements.HIDDEN + " (a statement of " + user + ")" : shorten(query);
         }
 
         Finding finding(double warnMs) {

@@ -1,6 +1,7 @@
 package io.ampora.dbguard.runbook.queries;
 
 import io.ampora.dbguard.check.CheckContext;
+import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.check.ServerFacts;
 import io.ampora.dbguard.check.Sql;
 import java.sql.Connection;
@@ -24,6 +25,9 @@ record StatStatements(String viewName, String meanColumn, String totalColumn, St
     static final String ENABLE = "Enable it: add pg_stat_statements to shared_preload_libraries in postgresql.conf"
             + " (beside any library already listed there), restart PostgreSQL, then run"
             + " CREATE EXTENSION pg_stat_statements in this database.";
+
+    /** The text pg_stat_statements shows for statements of other roles without {@code pg_read_all_stats}. */
+    static final String HIDDEN = "<insufficient privilege>";
 
     /** @return whether the view can be queried */
     boolean usable() {
@@ -89,6 +93,21 @@ record StatStatements(String viewName, String meanColumn, String totalColumn, St
      */
     String fill(String template) {
         return template.replace("{view}", viewName).replace("{mean}", meanColumn).replace("{total}", totalColumn);
+    }
+
+    /**
+     * The finding that says why listed statements have no text and which grant shows it.
+     *
+     * @param facts  the report's server facts
+     * @param hidden how many listed statements read {@link #HIDDEN}
+     * @return the finding
+     */
+    static Finding hiddenText(ServerFacts facts, int hidden) {
+        return Finding.builder("The text of " + hidden + " listed statement" + (hidden == 1 ? "" : "s")
+                        + " of other roles is hidden from " + facts.currentUser() + " (" + HIDDEN + ").")
+                .detail("hiddenStatements", hidden)
+                .detail("grant", "GRANT pg_read_all_stats TO " + facts.currentUser())
+                .build();
     }
 
     private static StatStatements unavailable(String reason) {

@@ -31,6 +31,33 @@ final class QueryScenarios {
                                 env.admin("SELECT pg_stat_statements_reset()");
                             }
                         }),
+                new Simple("temp-spill", RunbookSection.SLOW_QUERIES, "temp-files",
+                        "tenant Acme's orders list pages deep by customer (OFFSET 59,900 of 60,000 rows): the sort"
+                                + " outgrows work_mem and spills to temporary files on every page", env -> {
+                            env.admin("SELECT pg_stat_statements_reset();"
+                                    + " INSERT INTO orders (tenant_id, customer, total_cents)"
+                                    + " SELECT '" + DemoEnvironment.TENANT_A + "'::uuid,"
+                                    + " 'bulk-' || md5(i::text) || ' ' || repeat('.', 200), i"
+                                    + " FROM generate_series(1, 60000) AS i");
+                            env.awaitTableStats("orders", "n_tup_ins", 60_000);
+                            env.admin("ANALYZE orders");
+                            try {
+                                asApp(env, DemoEnvironment.TENANT_A, st -> {
+                                    for (int i = 0; i < 5; i++) {
+                                        st.executeQuery("SELECT id, customer, total_cents FROM orders"
+                                                + " ORDER BY customer LIMIT 50 OFFSET 59900").close();
+                                    }
+                                });
+                                env.note("tenant Acme's orders list, page 1199 sorted by customer, ran 5 times with"
+                                        + " work_mem " + env.adminQuery("SHOW work_mem"));
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                env.admin("DELETE FROM orders WHERE customer LIKE 'bulk-%'");
+                                env.awaitTableStats("orders", "n_tup_del", 60_000);
+                                env.admin("VACUUM (ANALYZE) orders");
+                                env.admin("SELECT pg_stat_statements_reset()");
+                            }
+                        }),
                 new Simple("missing-gin-index", RunbookSection.SLOW_QUERIES, "jsonb-gin-index",
                         "a new filter on orders.attributes (jsonb @>) ships without a GIN index; orders has 30,000 rows", env -> {
                             env.admin("SELECT pg_stat_statements_reset();"
