@@ -35,7 +35,8 @@ import java.util.Optional;
  * @param newSessionSettings what {@code ALTER ROLE/DATABASE ... SET} give a new session of the login role in this
  *                        database ({@code pg_db_role_setting}, the most specific level winning): name to value as
  *                        given there. They reach new sessions without a reload, so a pooled session that started
- *                        before them runs without them; empty when none (or not read)
+ *                        before them runs without them; built-in settings only (a custom one, with a dot in its
+ *                        name, may hold a secret); empty when none (or not read)
  */
 public record ServerFacts(
         int versionNum,

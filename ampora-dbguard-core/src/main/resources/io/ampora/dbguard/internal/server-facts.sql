@@ -2,7 +2,8 @@
 -- start and configuration load times tell the runner whether its kept settings are still the server's.
 -- new_session_settings: what ALTER ROLE/DATABASE ... SET give a new session of this login role in this database
 -- (name=value, the most specific wins: role in database, role, database, all roles); they reach new sessions without
--- a reload, so this session may not have them yet.
+-- a reload, so this session may not have them yet. Built-in settings only: a custom one (a dot in its name) may hold
+-- a secret (PostgREST's app.jwt_secret is set with ALTER DATABASE), and the facts are a record anyone may print.
 SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
        pg_catalog.current_setting('server_version')          AS version,
        pg_catalog.current_database()                         AS database_name,
@@ -16,7 +17,8 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
        pg_catalog.current_setting('default_transaction_read_only') AS default_read_only,
        ARRAY(SELECT DISTINCT ON (pg_catalog.split_part(c.cfg, '=', 1)) c.cfg
              FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) AS c(cfg)
-             WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
+             WHERE pg_catalog.strpos(pg_catalog.split_part(c.cfg, '=', 1), '.') = 0
+               AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
                                          WHERE d.datname = pg_catalog.current_database()))
                AND s.setrole IN (0, (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = session_user))
              ORDER BY pg_catalog.split_part(c.cfg, '=', 1), s.setrole <> 0 DESC, s.setdatabase <> 0 DESC)

@@ -12,7 +12,8 @@ SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
        pg_catalog.current_setting('default_transaction_read_only') AS default_read_only,
        ARRAY(SELECT DISTINCT ON (pg_catalog.split_part(c.cfg, '=', 1)) c.cfg
              FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) AS c(cfg)
-             WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
+             WHERE pg_catalog.strpos(pg_catalog.split_part(c.cfg, '=', 1), '.') = 0
+               AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d
                                          WHERE d.datname = pg_catalog.current_database()))
                AND s.setrole IN (0, (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = session_user))
              ORDER BY pg_catalog.split_part(c.cfg, '=', 1), s.setrole <> 0 DESC, s.setdatabase <> 0 DESC)
