@@ -49,6 +49,7 @@ class MonitorSchedulingTest {
         assertThat(config.intervalOf(byId.get("sequence-behind-data"))).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.intervalOf(byId.get("extension-versions"))).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.intervalOf(byId.get("missing-statistics"))).isEqualTo(Duration.ofMinutes(15));
+        assertThat(config.intervalOf(byId.get("checkpoint-pressure"))).isEqualTo(Duration.ofSeconds(10));
 
         // a check that declares nothing (another module's, a user's) is database-wide and of normal cost
         SleepingCheck undeclared = new SleepingCheck("undeclared", 0);

@@ -119,15 +119,20 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
         List<String> partitionedTables = new ArrayList<>();
         long missing = 0;
         long unreadable = 0;
+        long locked = 0;
         try (PreparedStatement ps = context.connection().prepareStatement(Sql.load(MissingStatisticsCheck.class, id()))) {
             ps.setLong(1, minSize);
             // the readable ones come first; the unreadable ones only need counting and a few names
             ps.setLong(2, top + 5);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    locked = rs.getLong("locked");
+                    String table = rs.getString("table_name");
+                    if (table == null) {
+                        continue;
+                    }
                     missing = rs.getLong("missing");
                     unreadable = rs.getLong("unreadable");
-                    String table = rs.getString("table_name");
                     if (!rs.getBoolean("readable")) {
                         unreadableTables.add(table);
                         continue;
@@ -150,6 +155,9 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
                 + " their statistics (no SELECT on them, or row-level security active for it): "
                 + String.join(", ", unreadableTables) + (unreadable > unreadableTables.size() ? ", ..." : "")
                 + ". Run the check as their owner or a role with SELECT and BYPASSRLS to judge them.";
+        String notMeasured = locked == 0 ? "" : " " + locked + (locked == 1 ? " table was" : " tables were")
+                + " not measured: an ACCESS EXCLUSIVE lock is held or asked for on " + (locked == 1 ? "it" : "them")
+                + " (a migration?), which measuring would wait for.";
         if (missing == 0) {
             if (unreadable > 0) {
                 return CheckResult.builder(this).status(CheckStatus.UNKNOWN)
@@ -160,20 +168,20 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
                         .build();
             }
             return CheckResult.pass(this, "Every table of at least " + SettingValues.displaySize(minSize)
-                    + " has planner statistics (partitioned tables their own).");
+                    + " has planner statistics (partitioned tables their own)." + notMeasured);
         }
         String listed = missing > missingTables.size() ? " (the " + missingTables.size() + " largest listed)" : "";
         return result.status(CheckStatus.WARN)
                 .summary(missing + (missing == 1 ? " table holds" : " tables hold") + " data but has no planner"
                         + " statistics" + listed + ": the planner guesses their rows and selectivities, so queries on"
-                        + " them may run with far slower plans." + notJudged)
+                        + " them may run with far slower plans." + notJudged + notMeasured)
                 .remediation(remediation(missingTables, partitionedTables, missing))
                 .build();
     }
 
     private static Finding finding(String table, boolean partitioned, long bytes, Long estimatedRows, String lastAnalyze,
                                    String lastAutoanalyze) {
-        String size = SettingValues.displaySize(bytes);
+        String size = SettingValues.formatBytes(bytes);
         String message = partitioned
                 ? "Partitioned table " + table + " (" + size + " in its partitions) has no statistics of its own:"
                         + " autovacuum analyzes its partitions but never the partitioned table, so a query across"

@@ -2,8 +2,26 @@
 -- and that have no statistics of their own (pg_stats with inherited = true: autovacuum never analyzes them).
 -- pg_stats shows a table's rows only to a role that may read its columns and for which row-level security is not
 -- active; such tables are counted apart (readable = false), never reported as missing statistics.
+-- pg_relation_size takes an ACCESS SHARE lock on the table (pg_partition_tree too, so partitions are found through
+-- pg_inherits): a table with an ACCESS EXCLUSIVE lock granted or asked for (a migration, perhaps waiting in the
+-- queue) is not measured, only counted, so the check neither waits for the lock nor queues behind it.
 -- Extension tables are left out. Parameters: the minimum size in bytes, how many rows to return.
-WITH t AS (
+-- One row always: table_name is NULL when no table is reported.
+WITH RECURSIVE exclusive AS MATERIALIZED (
+    SELECT DISTINCT l.relation
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation'
+      AND l.mode = 'AccessExclusiveLock'
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+), tree (root, relid) AS (
+    SELECT i.inhparent, i.inhrelid
+    FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class p ON p.oid = i.inhparent AND p.relkind = 'p'
+    UNION ALL
+    SELECT tree.root, i.inhrelid
+    FROM tree
+    JOIN pg_catalog.pg_inherits i ON i.inhparent = tree.relid
+), t AS (
     SELECT c.oid,
            n.nspname,
            c.relname,
@@ -11,10 +29,9 @@ WITH t AS (
            c.reltuples,
            pg_catalog.has_table_privilege(c.oid, 'SELECT')
                AND (NOT c.relrowsecurity OR NOT pg_catalog.row_security_active(c.oid)) AS readable,
-           CASE WHEN c.relkind = 'p'
-                THEN (SELECT coalesce(sum(pg_catalog.pg_relation_size(p.relid)), 0)
-                      FROM pg_catalog.pg_partition_tree(c.oid) p WHERE p.isleaf)
-                ELSE pg_catalog.pg_relation_size(c.oid) END                       AS bytes
+           (c.oid IN (SELECT x.relation FROM exclusive x)
+            OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM tree WHERE tree.root = c.oid
+                                            AND tree.relid IN (SELECT x.relation FROM exclusive x)))) AS locked
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'm', 'p')
@@ -22,25 +39,39 @@ WITH t AS (
       AND n.nspname !~ '^pg_toast'
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-), m AS (
+), sized AS (
     SELECT t.*,
-           NOT t.readable
-               OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats s
-                              WHERE s.schemaname = t.nspname AND s.tablename = t.relname
-                                AND s.inherited = t.partitioned)                   AS suspect
+           CASE WHEN t.locked THEN NULL
+                WHEN t.partitioned
+                THEN (SELECT coalesce(sum(pg_catalog.pg_relation_size(leaf.oid)), 0)
+                      FROM tree JOIN pg_catalog.pg_class leaf ON leaf.oid = tree.relid AND leaf.relkind IN ('r', 'm')
+                      WHERE tree.root = t.oid)
+                ELSE pg_catalog.pg_relation_size(t.oid) END                       AS bytes
     FROM t
-    WHERE t.bytes >= ?
+), m AS (
+    SELECT s.*,
+           NOT s.readable
+               OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
+                              WHERE st.schemaname = s.nspname AND st.tablename = s.relname
+                                AND st.inherited = s.partitioned)                  AS suspect
+    FROM sized s
+    WHERE s.bytes >= ?
+), found AS (
+    SELECT pg_catalog.format('%I.%I', m.nspname, m.relname)                       AS table_name,
+           m.partitioned,
+           m.readable,
+           m.bytes,
+           CASE WHEN m.reltuples > 0 THEN m.reltuples::bigint END                 AS estimated_rows,
+           pg_catalog.pg_stat_get_last_analyze_time(m.oid)::text                  AS last_analyze,
+           pg_catalog.pg_stat_get_last_autoanalyze_time(m.oid)::text              AS last_autoanalyze,
+           count(*) FILTER (WHERE m.readable) OVER ()                             AS missing,
+           count(*) FILTER (WHERE NOT m.readable) OVER ()                         AS unreadable
+    FROM m
+    WHERE m.suspect
+    ORDER BY m.readable DESC, m.bytes DESC, 1
+    LIMIT ?
 )
-SELECT pg_catalog.format('%I.%I', m.nspname, m.relname)                           AS table_name,
-       m.partitioned,
-       m.readable,
-       m.bytes,
-       CASE WHEN m.reltuples > 0 THEN m.reltuples::bigint END                     AS estimated_rows,
-       pg_catalog.pg_stat_get_last_analyze_time(m.oid)::text                      AS last_analyze,
-       pg_catalog.pg_stat_get_last_autoanalyze_time(m.oid)::text                  AS last_autoanalyze,
-       count(*) FILTER (WHERE m.readable) OVER ()                                 AS missing,
-       count(*) FILTER (WHERE NOT m.readable) OVER ()                             AS unreadable
-FROM m
-WHERE m.suspect
-ORDER BY m.readable DESC, m.bytes DESC, 1
-LIMIT ?
+SELECT f.*,
+       (SELECT count(*) FROM t WHERE t.locked)                                    AS locked
+FROM (SELECT 1) one
+LEFT JOIN found f ON true

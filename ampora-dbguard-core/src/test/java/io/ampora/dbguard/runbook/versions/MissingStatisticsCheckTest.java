@@ -119,4 +119,33 @@ class MissingStatisticsCheckTest {
                     .isEqualTo(CheckStatus.PASS);
         }
     }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void aTableUnderAnAccessExclusiveLockIsCountedNotWaitedFor(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.execute("""
+                    CREATE TABLE ledger (id bigint, note text);
+                    INSERT INTO ledger SELECT g, repeat('l', 60) FROM generate_series(1, 40000) g;
+                    CREATE TABLE events (day date) PARTITION BY RANGE (day);
+                    CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+                    """);
+            try (java.sql.Connection migration = db.openSession()) {
+                migration.setAutoCommit(false);
+                try (java.sql.Statement st = migration.createStatement()) {
+                    st.execute("LOCK TABLE ledger, events_2026 IN ACCESS EXCLUSIVE MODE");
+                }
+
+                CheckResult result = Checks.run(db.dataSource(), new MissingStatisticsCheck());
+
+                assertThat(result.status()).as(result.toString()).isEqualTo(CheckStatus.PASS);
+                assertThat(result.summary()).contains("3 tables were not measured: an ACCESS EXCLUSIVE lock is held or"
+                        + " asked for on them");
+                migration.rollback();
+            }
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).findings())
+                    .anySatisfy(f -> assertThat(f.details()).containsEntry("table", "public.ledger"));
+        }
+    }
 }

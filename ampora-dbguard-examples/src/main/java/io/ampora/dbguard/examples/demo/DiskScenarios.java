@@ -26,6 +26,21 @@ final class DiskScenarios {
                         env.admin("ANALYZE audit_event_archive");
                     }
                 }),
+                new Simple("frequent-checkpoints", RunbookSection.SLOW_QUERIES, "checkpoint-pressure",
+                        "max_wal_size was set to its minimum (32MB) on a server taking a bulk import (here 150 MB of"
+                                + " WAL): WAL volume forces a checkpoint every 17 MB instead of every checkpoint_timeout", env -> {
+                            env.admin("ALTER SYSTEM SET max_wal_size = '32MB'; SELECT pg_catalog.pg_reload_conf()");
+                            resetCheckpointStatistics(env);
+                            try {
+                                // WAL without a table for the other checks to see: 150 messages of 1 MB
+                                env.admin("SELECT pg_catalog.pg_logical_emit_message(false, 'import', repeat('i', 1048576))"
+                                        + " FROM generate_series(1, 150)");
+                                return env.guardAsApp().set("checkpoint-pressure.minCheckpoints", "5").build().report();
+                            } finally {
+                                env.admin("ALTER SYSTEM RESET max_wal_size; SELECT pg_catalog.pg_reload_conf()");
+                                resetCheckpointStatistics(env);
+                            }
+                        }),
                 new Simple("replication-slot", RunbookSection.DISK_FULL, "replication-slots",
                         "a standby was decommissioned but its replication slot stayed: it keeps every WAL segment"
                                 + " written since (warnRetainedBytes lowered to 32MB)", env -> {
@@ -73,6 +88,16 @@ final class DiskScenarios {
                 throw new IllegalStateException("timed out waiting for " + what);
             }
             Thread.sleep(100);
+        }
+    }
+
+    /** The counters start again, so that neither this scenario nor the ones after it judge the other's checkpoints. */
+    private static void resetCheckpointStatistics(DemoEnvironment env) throws java.sql.SQLException {
+        boolean checkpointer = env.adminQuery("SELECT pg_catalog.to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL")
+                .equals("t");
+        env.admin("SELECT pg_catalog.pg_stat_reset_shared('" + (checkpointer ? "checkpointer" : "bgwriter") + "')");
+        if (env.adminQuery("SELECT pg_catalog.to_regclass('pg_catalog.pg_stat_wal') IS NOT NULL").equals("t")) {
+            env.admin("SELECT pg_catalog.pg_stat_reset_shared('wal')");
         }
     }
 }
