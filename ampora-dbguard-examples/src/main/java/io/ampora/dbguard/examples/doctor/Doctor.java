@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
  * FAILs, 1 when one does, 2 on a usage error or when it could not run.
  */
 @Command(name = "ampora-dbguard-doctor", mixinStandardHelpOptions = true,
-        subcommands = io.ampora.dbguard.examples.demo.DemoCommand.class, version = "Ampora DbGuard doctor 0.1.0",
+        subcommands = {io.ampora.dbguard.examples.demo.DemoCommand.class, ExplainCommand.class}, version = "Ampora DbGuard doctor 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs the PostgreSQL runbook's checks and prints what is wrong, the evidence and the fix.",
         footer = {"", "Exit codes: 0 no check failed, 1 a check failed, 2 usage error or could not run.",

@@ -47,7 +47,8 @@ class ReadmeSnippetsCompileTest {
     static final List<String> FIXED_IMPORTS = List.of(
             "java.sql.*", "java.time.*", "java.util.*", "javax.sql.DataSource", "java.net.InetSocketAddress",
             "io.ampora.dbguard.*", "io.ampora.dbguard.check.*", "io.ampora.dbguard.report.*",
-            "io.ampora.dbguard.monitor.*", "io.ampora.dbguard.health.*", "io.ampora.dbguard.hikari.*",
+            "io.ampora.dbguard.monitor.*", "io.ampora.dbguard.health.*", "io.ampora.dbguard.diagnosis.*",
+            "io.ampora.dbguard.hikari.*",
             "io.ampora.dbguard.rls.*", "io.ampora.dbguard.flyway.*", "io.ampora.dbguard.micrometer.*");
 
     private static final Pattern SKIP = Pattern.compile("<!-- not compiled: (.*\\S.*) -->");
