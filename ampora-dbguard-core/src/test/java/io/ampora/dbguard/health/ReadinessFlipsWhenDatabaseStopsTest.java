@@ -66,7 +66,8 @@ class ReadinessFlipsWhenDatabaseStopsTest {
             assertThat(connectivity.get("data").get("checkStatus").asText()).isEqualTo("FAIL");
             assertThat(connectivity.get("data").get("cause").asText())
                     .as("connectivity while the server stops: %s", connectivity)
-                    .isIn("CONNECTION_REFUSED", "SERVER_STARTING_OR_RECOVERING");
+                    // a backend accepted while the postmaster shuts down may be dropped before it answers (CI, once)
+                    .isIn("CONNECTION_REFUSED", "SERVER_STARTING_OR_RECOVERING", "CONNECTION_LOST");
             assertThat(connectivity.get("data").get("remediation").asText()).isNotBlank();
             assertThat(connectivity.get("data").get("driverMessage").asText()).isNotBlank();
             System.out.printf("readiness turned 503 %d ms after the server stopped (interval %d ms)%n",

@@ -164,7 +164,10 @@ public final class ConnectionFailureClassifier {
         if (lower.contains("no space left on device")) {
             return ConnectionFailure.DISK_FULL;
         }
-        if ("08006".equals(state) || lower.contains("connection reset") || first(error, java.io.EOFException.class) != null) {
+        // refused, unreachable, timed out and TLS are told apart above: any other I/O failure under the driver's
+        // message ("The connection attempt failed.": EOF, reset, broken pipe) is a connection the other side dropped,
+        // e.g. a server that accepted it while shutting down
+        if ("08006".equals(state) || lower.contains("connection reset") || first(error, IOException.class) != null) {
             return ConnectionFailure.CONNECTION_LOST;
         }
         return ConnectionFailure.UNKNOWN;
