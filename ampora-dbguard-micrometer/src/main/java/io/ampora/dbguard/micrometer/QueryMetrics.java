@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value #ACQUIRE_TIMER} [{@code ampora_db_connection_acquire_seconds_*}]: the time
  *       {@code getConnection()} took, tagged {@code outcome}; with a pool it is the wait for a free
  *       connection, which the runbook warns inflates perceived query time.</li>
+ *   <li>{@value #QUERY_ERRORS} [{@code ampora_db_query_errors_total}]: the failed statements, tagged
+ *       {@code cause} (the {@link io.ampora.dbguard.diagnosis.SqlErrorCause} as
+ *       {@link io.ampora.dbguard.diagnosis.SqlErrors#explain(Throwable)} reads the exception, in lower case with
+ *       dashes: {@code deadlock}, {@code statement-timeout}), {@code retryable} ({@code true}/{@code false}) and
+ *       the timer's {@code operation}. The first failure of a cause is logged at WARN with its meaning and fix,
+ *       then at most one line per cause every {@link #ERROR_LOG_INTERVAL}, saying how many occurred since the
+ *       last line. Neither the SQL nor the server's message is logged. Successful statements never pay for it.</li>
  * </ul>
  *
  * <p>Cardinality is bounded: at most {@link #MAX_OPERATIONS} operation names get their own series,
@@ -43,6 +51,10 @@ public final class QueryMetrics {
     public static final String QUERY_TIMER = "ampora.db.query.duration";
     /** The connection acquisition timer's name. */
     public static final String ACQUIRE_TIMER = "ampora.db.connection.acquire";
+    /** The failed statements counter's name. */
+    public static final String QUERY_ERRORS = "ampora.db.query.errors";
+    /** How often at most one cause of failed statements is logged, after its first line. */
+    public static final Duration ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
     /** How many distinct operation names get their own series. */
     public static final int MAX_OPERATIONS = 200;
 
@@ -56,10 +68,13 @@ public final class QueryMetrics {
     private final Timer acquireError;
     private final LatencyWindow queries = new LatencyWindow();
     private final LatencyWindow acquires = new LatencyWindow();
+    private final QueryErrors errors;
     private volatile boolean overflowLogged;
 
-    private QueryMetrics(MeterRegistry registry) {
-        this.registry = registry;
+    /** With the clock that spaces the error log lines: {@code System::nanoTime}, or a test's. */
+    QueryMetrics(MeterRegistry registry, LongSupplier nanoClock) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.errors = new QueryErrors(registry, nanoClock);
         this.acquireSuccess = acquireTimer("success");
         this.acquireError = acquireTimer("error");
     }
@@ -71,7 +86,7 @@ public final class QueryMetrics {
      * @return the metrics
      */
     public static QueryMetrics of(MeterRegistry registry) {
-        return new QueryMetrics(Objects.requireNonNull(registry, "registry"));
+        return new QueryMetrics(registry, System::nanoTime);
     }
 
     /** @return the registry the timers are in */
@@ -103,14 +118,25 @@ public final class QueryMetrics {
         return new QueryLatencyCheck(this);
     }
 
-    void recordQuery(long nanos, long endNanoTime, boolean ok) {
+    void recordSuccess(long nanos, long endNanoTime) {
+        recordQuery(nanos, endNanoTime, true, QueryOperation.current());
+    }
+
+    /** Records a failed statement: the error timer, then the explained cause in {@value #QUERY_ERRORS}. */
+    void recordFailure(long nanos, long endNanoTime, Throwable failure) {
         String operation = QueryOperation.current();
+        Timer timer = recordQuery(nanos, endNanoTime, false, operation);
+        errors.record(failure, operation, timer.getId().getTag("operation"));
+    }
+
+    private Timer recordQuery(long nanos, long endNanoTime, boolean ok, String operation) {
         Timer timer = (ok ? success : error).get(operation);
         if (timer == null) {
             timer = queryTimer(operation, ok);
         }
         timer.record(nanos, TimeUnit.NANOSECONDS);
         queries.record(nanos, endNanoTime, operation);
+        return timer;
     }
 
     void recordAcquire(long nanos, long endNanoTime, boolean ok) {

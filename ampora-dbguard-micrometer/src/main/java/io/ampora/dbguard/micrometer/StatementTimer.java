@@ -8,7 +8,8 @@ import java.sql.SQLException;
 /**
  * The query timer's hook on the JDBC layer: times every statement execution of the connections it is added to,
  * whichever way the statement was reached (the connection, a result set's {@code getStatement()}, the metadata's
- * {@code getConnection()}). Stateless: one per {@link QueryMetrics}, shared by all connections.
+ * {@code getConnection()}); a failed one is also explained and counted by cause. Stateless: one per
+ * {@link QueryMetrics}, shared by all connections.
  */
 final class StatementTimer implements JdbcHook {
 
@@ -30,11 +31,11 @@ final class StatementTimer implements JdbcHook {
             result = call.call();
         } catch (SQLException | RuntimeException | Error e) {
             long t1 = System.nanoTime();
-            metrics.recordQuery(t1 - t0, t1, false);
+            metrics.recordFailure(t1 - t0, t1, e);
             throw e;
         }
         long t1 = System.nanoTime();
-        metrics.recordQuery(t1 - t0, t1, true);
+        metrics.recordSuccess(t1 - t0, t1);
         return result;
     }
 }
