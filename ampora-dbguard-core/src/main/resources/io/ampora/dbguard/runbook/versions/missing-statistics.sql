@@ -39,23 +39,27 @@ WITH RECURSIVE exclusive AS MATERIALIZED (
       AND n.nspname !~ '^pg_toast'
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-), sized AS (
-    SELECT t.*,
-           CASE WHEN t.locked THEN NULL
-                WHEN t.partitioned
-                THEN (SELECT coalesce(sum(pg_catalog.pg_relation_size(leaf.oid)), 0)
-                      FROM tree JOIN pg_catalog.pg_class leaf ON leaf.oid = tree.relid AND leaf.relkind IN ('r', 'm')
-                      WHERE tree.root = t.oid)
-                ELSE pg_catalog.pg_relation_size(t.oid) END                       AS bytes
+), suspects AS (
+    -- a table ANALYZE (manual or auto) has processed since the activity statistics began has statistics (or was
+    -- empty then, and its changes since are vacuum-health's): only the others are looked up in pg_stats, so a
+    -- healthy database costs little; after a crash or pg_stat_reset() every table is looked up once
+    SELECT t.*
     FROM t
+    WHERE pg_catalog.pg_stat_get_last_analyze_time(t.oid) IS NULL
+      AND pg_catalog.pg_stat_get_last_autoanalyze_time(t.oid) IS NULL
+      AND (NOT t.readable
+           OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
+                          WHERE st.schemaname = t.nspname AND st.tablename = t.relname
+                            AND st.inherited = t.partitioned))
 ), m AS (
     SELECT s.*,
-           NOT s.readable
-               OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st
-                              WHERE st.schemaname = s.nspname AND st.tablename = s.relname
-                                AND st.inherited = s.partitioned)                  AS suspect
-    FROM sized s
-    WHERE s.bytes >= ?
+           CASE WHEN s.locked THEN NULL
+                WHEN s.partitioned
+                THEN (SELECT coalesce(sum(pg_catalog.pg_relation_size(leaf.oid)), 0)
+                      FROM tree JOIN pg_catalog.pg_class leaf ON leaf.oid = tree.relid AND leaf.relkind IN ('r', 'm')
+                      WHERE tree.root = s.oid)
+                ELSE pg_catalog.pg_relation_size(s.oid) END                       AS bytes
+    FROM suspects s
 ), found AS (
     SELECT pg_catalog.format('%I.%I', m.nspname, m.relname)                       AS table_name,
            m.partitioned,
@@ -67,7 +71,7 @@ WITH RECURSIVE exclusive AS MATERIALIZED (
            count(*) FILTER (WHERE m.readable) OVER ()                             AS missing,
            count(*) FILTER (WHERE NOT m.readable) OVER ()                         AS unreadable
     FROM m
-    WHERE m.suspect
+    WHERE m.bytes >= ?
     ORDER BY m.readable DESC, m.bytes DESC, 1
     LIMIT ?
 )

@@ -96,15 +96,15 @@ class MissingStatisticsCheckTest {
     }
 
     @ParameterizedTest(name = "PostgreSQL {0}")
-    @ValueSource(strings = {"18"})
-    void tablesUnderRowLevelSecurityAreNamedAsNotJudgedNeverAsMissingOrFine(String version) throws Exception {
+    @ValueSource(strings = {"13", "18"})
+    void tablesUnderRowLevelSecurityAreNamedAsNotJudgedUntilAnalyzedNeverAsMissingOrFine(String version)
+            throws Exception {
         PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
         try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
             db.createRole("stats_tenant_app", "Stats-Pw-1", "");
             db.execute("""
-                    CREATE TABLE invoices (tenant_id text, amount numeric, body text);
+                    CREATE TABLE invoices (tenant_id text, amount numeric, body text) WITH (autovacuum_enabled = false);
                     INSERT INTO invoices SELECT 't' || (g % 10), g, repeat('i', 60) FROM generate_series(1, 40000) g;
-                    ANALYZE invoices;
                     ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
                     CREATE POLICY tenant ON invoices USING (tenant_id = current_setting('app.tenant_id', true));
                     GRANT SELECT ON invoices TO stats_tenant_app;
@@ -116,7 +116,12 @@ class MissingStatisticsCheckTest {
             assertThat(asApp.summary()).contains("1 table of at least 1MB could not be judged");
             assertThat(asApp.remediation()).contains("public.invoices", "row-level security active");
             assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).status()).as("as the owner")
-                    .isEqualTo(CheckStatus.PASS);
+                    .isEqualTo(CheckStatus.WARN);
+
+            db.execute("ANALYZE invoices");
+            // the activity statistics say it was analyzed (a moment later before PostgreSQL 15)
+            Checks.await("the role sees the table as analyzed", () -> Checks.run(
+                    db.dataSource("stats_tenant_app", "Stats-Pw-1"), new MissingStatisticsCheck()).status() == CheckStatus.PASS);
         }
     }
 

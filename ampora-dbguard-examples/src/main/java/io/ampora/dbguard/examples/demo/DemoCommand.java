@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (list || (scenario == null && !all)) {
             for (Scenario s : Scenarios.all()) {
-                out.printf("%-22s %-34s %s%n", s.name(), shortLabel(s), s.description());
+                out.printf("%-25s %-34s %s%n", s.name(), shortLabel(s), s.description());
             }
             out.flush();
             return scenario == null && !all && !list ? 2 : 0;
@@ -99,9 +99,9 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         if (all) {
-            out.printf("%-22s %-34s %-24s %-8s %s%n", "scenario", "runbook", "expected check", "status", "diagnosed");
+            out.printf("%-25s %-34s %-26s %-8s %s%n", "scenario", "runbook", "expected check", "status", "diagnosed");
             for (String[] r : rows) {
-                out.printf("%-22s %-34s %-24s %-8s %s%n", (Object[]) r);
+                out.printf("%-25s %-34s %-26s %-8s %s%n", (Object[]) r);
             }
             out.printf("%d of %d scenarios diagnosed by the expected check.%n",
                     rows.stream().filter(r -> r[4].equals("yes")).count(), rows.size());
