@@ -26,6 +26,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -39,7 +40,9 @@ import java.util.stream.Collectors;
  * <p>It uses {@code pg_blocking_pids()}, which sees every lock type (row locks, advisory locks, queue
  * order behind another waiter), not the runbook's {@code pg_locks} self-join. The fix depends on who
  * holds the lock: a session that is not the application's (a psql left open) is terminated, an
- * application session is captured and reported. WARN when a session has waited longer than
+ * application session is captured and reported, an autovacuum worker is not terminated (a routine one gives way by
+ * itself; one that freezes the table to prevent wraparound does not and comes back: let it finish or freeze the table
+ * by hand, see {@link Autovacuum}). WARN when a session has waited longer than
  * {@code warnAfter} (5s), FAIL past {@code failAfter} (30s). Without {@code pg_read_all_stats} the
  * waits are still seen (pg_locks is readable by every role) but a blocker's query and age are hidden:
  * the finding says so and names the grant.
@@ -197,7 +200,10 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                             nullableDouble(rs, "wait_seconds"),
                             strongest(rs.getArray("held_modes")),
                             rs.getString("held_objects"),
-                            rs.getString("role_ident"));
+                            rs.getString("role_ident"),
+                            Autovacuum.of(rs.getString("backend_type"), rs.getString("query"), rs.getString("vacuumed"),
+                                    rs.getString("vacuum_phase"), nullableLong(rs, "vacuum_blocks"),
+                                    nullableLong(rs, "vacuum_scanned")));
                     sessions.put(s.pid(), s);
                 }
             }
@@ -282,6 +288,11 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         return rs.wasNull() ? null : v;
     }
 
+    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
     private static List<Integer> ints(Array array) throws SQLException {
         if (array == null) {
             return List.of();
@@ -311,11 +322,21 @@ public final class BlockingLocksCheck implements DatabaseCheck {
     private record Session(int pid, boolean inActivity, boolean hidden, String user, String applicationName,
                            String clientAddress, String state, String query, Double transactionSeconds,
                            List<Integer> blockedBy, String awaitedMode, String awaitedObject, Double waitSeconds,
-                           String heldMode, String heldObjects, String roleIdent) {
+                           String heldMode, String heldObjects, String roleIdent, Optional<Autovacuum> autovacuum) {
 
         static Session unseen(int pid) {
             return new Session(pid, false, false, "", "", null, null, null, null, List.of(), null, null, null,
-                    null, null, null);
+                    null, null, null, Optional.empty());
+        }
+
+        /** "pid 4711 (psql, user alice)", or "pid 4711 (autovacuum worker)". */
+        String describe() {
+            return autovacuum.isPresent() ? "pid " + pid + " (autovacuum worker)" : Sessions.describe(pid, applicationName, user);
+        }
+
+        /** A session no role can be seen owning while its row is hidden: a background process. */
+        boolean hiddenBackground() {
+            return hidden && user.isEmpty();
         }
 
         boolean isWaiting() {
@@ -429,8 +450,27 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                 }
                 return prepared.stream().map(p -> p.describe() + ": " + p.action()).collect(Collectors.joining("\n"));
             }
-            return Sessions.describe(self.pid(), self.applicationName(), self.user()) + ": "
-                    + Sessions.action(self.pid(), self.applicationName(), options);
+            return self.describe() + ": " + advice(options);
+        }
+
+        /** What to do with the blocking session: by who it is (autovacuum) or whose it is (the runbook's rule). */
+        private String advice(GuardOptions options) {
+            if (self.autovacuum().isPresent()) {
+                return self.autovacuum().get().action(self.pid());
+            }
+            Optional<String> background = self.hiddenBackground() ? Autovacuum.hiddenBackgroundHint(self.heldMode())
+                    : Optional.empty();
+            if (background.isPresent()) {
+                return background.get() + " " + Sessions.grant(self.roleIdent() == null ? "<role>" : self.roleIdent())
+                        + " to see it.";
+            }
+            return Sessions.action(self.pid(), self.applicationName(), options);
+        }
+
+        /** Whether the advice is the runbook's "terminate it": not for autovacuum, nor a hidden background process. */
+        private boolean terminable(GuardOptions options) {
+            return !Sessions.isApplication(self.applicationName(), options) && self.autovacuum().isEmpty()
+                    && !(self.hiddenBackground() && Autovacuum.hiddenBackgroundHint(self.heldMode()).isPresent());
         }
 
         Finding finding(GuardOptions options) {
@@ -457,7 +497,7 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                 }
                 message.append(' ').append(p.action());
             } else {
-                message.append(Sessions.describe(self.pid(), self.applicationName(), self.user()));
+                message.append(self.describe());
                 if (self.transactionSeconds() != null) {
                     message.append(" has held ").append(holds()).append(" for up to ")
                             .append(Sessions.age(self.transactionSeconds())).append(" (its transaction's age");
@@ -469,12 +509,16 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                     message.append(" holds ").append(holds());
                 }
                 message.append("; ").append(waiters).append(waited).append('.');
-                if (self.hidden()) {
+                if (self.hidden() && !self.hiddenBackground()) {
                     message.append(" Its query, state and age are hidden from this role: ")
                             .append(Sessions.grant(self.roleIdent() == null ? "<role>" : self.roleIdent()))
                             .append(" to see them.");
+                } else if (self.hidden() && Autovacuum.hiddenBackgroundHint(self.heldMode()).isEmpty()) {
+                    message.append(" Its query, state and age are hidden from this role, and no role owns it (a"
+                            + " background process): ").append(Sessions.grant(self.roleIdent() == null ? "<role>"
+                            : self.roleIdent())).append(" to see it.");
                 }
-                message.append(' ').append(Sessions.action(self.pid(), self.applicationName(), options));
+                message.append(' ').append(advice(options));
             }
             Finding.Builder f = Finding.builder(message.toString())
                     .detail("pid", self.pid())
@@ -501,9 +545,13 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                         .detail("rollback", p.rollback())
                         .detail("commit", p.commit());
             }
-            if (self.pid() != 0 && !Sessions.isApplication(self.applicationName(), options)) {
+            if (self.pid() != 0 && terminable(options)) {
                 f.detail("terminate", Sessions.terminate(self.pid()));
             }
+            self.autovacuum().ifPresent(av -> f.detail("backendType", "autovacuum worker")
+                    .detail("autovacuum", av.kind())
+                    .detail("vacuumProgress", av.progress())
+                    .detail("vacuumFreeze", av.wraparound() ? av.vacuumFreeze() : null));
             if (self.hidden() || waiter.hidden()) {
                 f.detail("grant", Sessions.grant(self.roleIdent() != null ? self.roleIdent() : waiter.roleIdent()));
             }

@@ -89,6 +89,16 @@ involved AS (
     SELECT e.waiter AS pid FROM edges e
     UNION
     SELECT e.blocker FROM edges e
+),
+vacuum AS (
+    -- A (auto)vacuum in the way: what it vacuums and how far it got. Its counters are NULL for a role that may not
+    -- see the session (the row itself is there).
+    SELECT p.pid, p.phase, p.heap_blks_total, p.heap_blks_scanned,
+           pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS vacuumed
+    FROM pg_catalog.pg_stat_progress_vacuum p
+    LEFT JOIN pg_catalog.pg_class c ON c.oid = p.relid AND p.datname = pg_catalog.current_database()
+    LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE p.pid IN (SELECT e.blocker FROM edges e)
 )
 SELECT i.pid,
        (a.pid IS NOT NULL)                       AS in_activity,
@@ -107,9 +117,15 @@ SELECT i.pid,
        END                                        AS wait_seconds,
        h.modes                                    AS held_modes,
        h.objects                                  AS held_objects,
-       pg_catalog.quote_ident(current_user::text) AS role_ident
+       pg_catalog.quote_ident(current_user::text) AS role_ident,
+       a.backend_type,
+       v.phase                                    AS vacuum_phase,
+       v.heap_blks_total                          AS vacuum_blocks,
+       v.heap_blks_scanned                        AS vacuum_scanned,
+       v.vacuumed                                 AS vacuumed
 FROM involved i
 LEFT JOIN activity a ON a.pid = i.pid
+LEFT JOIN vacuum v ON v.pid = i.pid
 LEFT JOIN awaited x ON x.pid = i.pid
 LEFT JOIN held h ON h.blocker = i.pid
 ORDER BY i.pid
