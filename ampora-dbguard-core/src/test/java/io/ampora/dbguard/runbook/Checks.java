@@ -5,6 +5,7 @@ import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.DatabaseCheck;
 import io.ampora.dbguard.check.Finding;
 import io.ampora.dbguard.testing.Await;
+import java.time.Clock;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -23,7 +24,20 @@ public final class Checks {
      * @return its result
      */
     public static CheckResult run(DataSource dataSource, DatabaseCheck check, Object... settings) {
-        DbGuard.Builder builder = DbGuard.builder().dataSource(dataSource).checks(List.of(check));
+        return run(dataSource, check, Clock.systemUTC(), settings);
+    }
+
+    /**
+     * Runs one check through DbGuard with the clock it reads time from, for checks that judge a period.
+     *
+     * @param dataSource the database
+     * @param check      the check
+     * @param clock      the clock
+     * @param settings   alternating "key", value pairs (without the check id)
+     * @return its result
+     */
+    public static CheckResult run(DataSource dataSource, DatabaseCheck check, Clock clock, Object... settings) {
+        DbGuard.Builder builder = DbGuard.builder().dataSource(dataSource).checks(List.of(check)).clock(clock);
         for (int i = 0; i < settings.length; i += 2) {
             builder.set(check.id() + "." + settings[i], settings[i + 1]);
         }
