@@ -82,6 +82,63 @@ final class LockScenarios {
                                 report.rollback();
                             }
                         }),
+                new Simple("wraparound-autovacuum", RunbookSection.LOCKED_WEDGED, "blocking-locks",
+                        "autovacuum freezes a big, rarely written ledger to prevent transaction ID wraparound, throttled"
+                                + " by its cost delay; a deploy's ALTER TABLE waits behind it and the application's reads"
+                                + " queue behind the ALTER; this autovacuum does not give way, and terminating it only"
+                                + " restarts it", env -> {
+                            // the table's own freeze age at its minimum and 110,000 transactions: the same autovacuum
+                            // a table gets at 200 million on a busy server; routine autovacuum off, which does not stop it
+                            env.admin("ALTER SYSTEM SET autovacuum_naptime = '1s'; SELECT pg_catalog.pg_reload_conf()");
+                            env.admin("SET ROLE " + DemoEnvironment.OWNER_ROLE + "; CREATE TABLE ledger (id int PRIMARY KEY, entry text)"
+                                    + " WITH (autovacuum_enabled = false, autovacuum_freeze_max_age = 100000,"
+                                    + " autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);"
+                                    + " INSERT INTO ledger SELECT g, repeat('l', 200) FROM generate_series(1, 20000) g");
+                            env.awaitTableStats("ledger", "n_tup_ins", 20000); // else counts landing later make it look stale
+                            env.admin("ANALYZE ledger");
+                            // alone in its statement: a DO block may commit only outside a transaction block
+                            env.admin("DO $$ BEGIN FOR i IN 1..110000 LOOP PERFORM pg_catalog.txid_current(); COMMIT;"
+                                    + " END LOOP; END $$");
+                            Connection deploy = env.openSession(DemoEnvironment.OWNER_ROLE, env.ownerPassword(), "Flyway by Redgate");
+                            CompletableFuture<Boolean> migrating = null;
+                            CompletableFuture<Integer> reading = null;
+                            try {
+                                awaitRows(env, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type ="
+                                        + " 'autovacuum worker' AND query LIKE '%ledger (to prevent wraparound)'", 1,
+                                        "autovacuum to start freezing ledger");
+                                migrating = CompletableFuture.supplyAsync(() -> {
+                                    try (Statement st = deploy.createStatement()) {
+                                        return st.execute("ALTER TABLE ledger ADD COLUMN memo text");
+                                    } catch (SQLException e) {
+                                        return false;
+                                    }
+                                });
+                                awaitWaiting(env, 1);
+                                Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
+                                reading = CompletableFuture.supplyAsync(() -> {
+                                    try (Statement st = app.createStatement()) {
+                                        return st.executeQuery("SELECT count(*) FROM ledger").next() ? 1 : 0;
+                                    } catch (SQLException e) {
+                                        return -1;
+                                    }
+                                });
+                                awaitWaiting(env, 2);
+                                Thread.sleep(1_200);
+                                return env.guardAsApp().set("blocking-locks.warnAfter", "1s").build().report();
+                            } finally {
+                                env.admin("ALTER SYSTEM RESET autovacuum_naptime; SELECT pg_catalog.pg_reload_conf()");
+                                // the fix the report gives: cancel the waiting ALTER, then freeze the table unthrottled
+                                env.admin("SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity"
+                                        + " WHERE application_name = 'Flyway by Redgate' AND datname = current_database()");
+                                if (migrating != null) {
+                                    migrating.get(10, TimeUnit.SECONDS);
+                                }
+                                freezeAndDrop(env, "ledger");
+                                if (reading != null) {
+                                    reading.get(10, TimeUnit.SECONDS);
+                                }
+                            }
+                        }),
                 new Simple("idle-in-transaction", RunbookSection.LOCKED_WEDGED, "idle-in-transaction",
                         "a request handler opened a transaction, locked an order and never committed (warnAfter lowered to 1s)", env -> {
                             Connection app = env.openSession(DemoEnvironment.APP_ROLE, env.appPassword(), DemoEnvironment.APP_NAME);
@@ -125,6 +182,37 @@ final class LockScenarios {
                                 app.rollback();
                             }
                         }));
+    }
+
+    private static void awaitRows(DemoEnvironment env, String countQuery, int atLeast, String what)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Integer.parseInt(env.adminQuery(countQuery)) < atLeast) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * Ends the throttled autovacuum of a table, freezes it unthrottled (so that autovacuum does not come back for it)
+     * and drops it; autovacuum may start again between the two, hence the retries.
+     */
+    private static void freezeAndDrop(DemoEnvironment env, String table) throws SQLException, InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                env.admin("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE backend_type ="
+                        + " 'autovacuum worker' AND datname = current_database(); SET lock_timeout = '2s';"
+                        + " DROP TABLE " + table);
+                return;
+            } catch (SQLException lockTimeout) {
+                if (attempt == 10) {
+                    throw lockTimeout;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     private static void awaitWaiting(DemoEnvironment env, int sessions) throws SQLException, InterruptedException {
