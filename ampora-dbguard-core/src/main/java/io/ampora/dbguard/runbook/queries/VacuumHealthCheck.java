@@ -12,7 +12,9 @@ import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.check.RunbookSection;
 import io.ampora.dbguard.check.Sql;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -96,8 +98,7 @@ public final class VacuumHealthCheck implements DatabaseCheck {
                     + " primary.");
         }
         long top = context.setting(TOP);
-        List<Finding> findings = new ArrayList<>();
-        List<String> fixes = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         int total = 0;
         boolean autovacuumOff = false;
         try (Statement st = context.connection().createStatement();
@@ -105,57 +106,103 @@ public final class VacuumHealthCheck implements DatabaseCheck {
             while (rs.next()) {
                 total++;
                 autovacuumOff |= !rs.getBoolean("autovacuum_on");
-                if (findings.size() < top) {
-                    String fix = "VACUUM (ANALYZE) " + rs.getString("table_name") + ";";
-                    fixes.add(fix);
-                    findings.add(finding(rs, fix));
+                if (rows.size() < top) {
+                    rows.add(Row.of(rs));
                 }
             }
         }
         if (total == 0) {
             return CheckResult.pass(this, "No table has more dead tuples than its autovacuum threshold or lacks statistics.");
         }
+        // only when dead tuples are over a threshold: what keeps a VACUUM from removing them
+        List<HorizonHolder> holders = rows.stream().anyMatch(Row::overDeadLimit)
+                ? HorizonHolder.read(context.connection()) : List.of();
+        HorizonHolder holder = null;
+        List<String> fixes = new ArrayList<>();
+        List<Finding> findings = new ArrayList<>();
+        boolean heldBack = false;
+        for (Row row : rows) {
+            // the oldest horizon held since before the table's last vacuum
+            HorizonHolder keeping = row.overDeadLimit() ? holders.stream()
+                    .filter(h -> h.heldDuring(row.lastVacuumTime())).findFirst().orElse(null) : null;
+            if (keeping != null && !heldBack) {
+                holder = keeping;
+                heldBack = true;
+            }
+            String fix = "VACUUM (ANALYZE) " + row.table() + ";";
+            fixes.add(fix);
+            findings.add(finding(row, keeping, fix));
+        }
+        String first = heldBack ? "End " + holder.describe() + " first: " + holder.fix() + (holder.kind().equals("session")
+                ? " (if it is not the application's: see long-transactions)" : "") + ". It has held back vacuum's xmin"
+                + " horizon since " + holder.since() + ", so no VACUUM removes the row versions deleted after that"
+                + " until it ends. Then run " : "Run ";
         CheckResult.Builder result = CheckResult.builder(this).status(CheckStatus.WARN)
                 .summary(total + " table" + (total == 1 ? " needs" : "s need") + " a VACUUM ANALYZE"
-                        + (total > findings.size() ? " (the " + findings.size() + " worst listed)" : "") + ".")
-                .remediation("Run " + String.join(" ", fixes)
+                        + (total > findings.size() ? " (the " + findings.size() + " worst listed)" : "")
+                        + (heldBack ? "; " + holder.describe() + " keeps vacuum from removing their dead tuples" : "")
+                        + ".")
+                .remediation(first + String.join(" ", fixes)
                         + (autovacuumOff ? " Autovacuum is disabled for some of them (autovacuum = off or the table's"
-                                + " autovacuum_enabled = false): turn it back on." : " Autovacuum is on but behind:"
-                                + " look for long transactions holding back the xmin (SELECT pid, age(backend_xmin)"
-                                + " FROM pg_stat_activity ORDER BY 2 DESC) and consider lowering the table's"
-                                + " autovacuum_vacuum_scale_factor."));
+                                + " autovacuum_enabled = false): turn it back on." : heldBack ? "" : " Autovacuum is on"
+                                + " but behind: look for long transactions holding back the xmin (SELECT pid,"
+                                + " age(backend_xmin) FROM pg_stat_activity ORDER BY 2 DESC) and consider lowering the"
+                                + " table's autovacuum_vacuum_scale_factor."));
         findings.forEach(result::finding);
         return result.build();
     }
 
-    private static Finding finding(ResultSet rs, String fix) throws java.sql.SQLException {
-        String table = rs.getString("table_name");
-        long dead = rs.getLong("n_dead_tup");
-        long deadLimit = rs.getLong("dead_limit");
-        long live = rs.getLong("n_live_tup");
-        StringBuilder message = new StringBuilder(table).append(": ");
-        if (dead > deadLimit) {
-            message.append(dead).append(" dead tuples (").append(live).append(" live) exceed the autovacuum threshold of ")
-                    .append(deadLimit).append("; last vacuum ")
-                    .append(rs.getBoolean("never_vacuumed") ? "never" : rs.getString("last_vacuum")).append('.');
+    private static Finding finding(Row row, HorizonHolder keeping, String fix) {
+        StringBuilder message = new StringBuilder(row.table()).append(": ");
+        if (row.overDeadLimit()) {
+            message.append(row.dead()).append(" dead tuples (").append(row.live())
+                    .append(" live) exceed the autovacuum threshold of ").append(row.deadLimit()).append("; last vacuum ")
+                    .append(row.lastVacuum() == null ? "never" : row.lastVacuum()).append('.');
+            if (keeping != null) {
+                message.append(" Vacuum cannot remove them while ").append(keeping.describe()).append(" lasts: it has"
+                                + " held back the xmin horizon since ").append(keeping.since()).append(" (")
+                        .append(keeping.xidAge()).append(" transactions ago), and the last vacuum ran after that, so"
+                                + " every row version deleted since stays until it ends.");
+            }
         } else {
-            message.append(rs.getLong("n_mod_since_analyze")).append(" rows changed but the table was never analyzed,"
+            message.append(row.modifiedSinceAnalyze()).append(" rows changed but the table was never analyzed,"
                     + " so the planner has no statistics for it.");
         }
-        if (!rs.getBoolean("autovacuum_on")) {
+        if (!row.autovacuumOn()) {
             message.append(" Autovacuum is disabled for it.");
         }
-        message.append(" Fix: ").append(fix);
+        String fullFix = keeping == null ? fix : keeping.fix() + "; then " + fix;
+        message.append(" Fix: ").append(fullFix);
         return Finding.builder(message.toString())
-                .detail("table", table)
-                .detail("deadTuples", dead)
-                .detail("liveTuples", live)
-                .detail("deadTupleThreshold", deadLimit)
-                .detail("modifiedSinceAnalyze", rs.getLong("n_mod_since_analyze"))
-                .detail("lastVacuum", rs.getString("last_vacuum"))
-                .detail("lastAnalyze", rs.getString("last_analyze"))
-                .detail("autovacuumEnabled", rs.getBoolean("autovacuum_on"))
-                .detail("fix", fix)
+                .detail("table", row.table())
+                .detail("deadTuples", row.dead())
+                .detail("liveTuples", row.live())
+                .detail("deadTupleThreshold", row.deadLimit())
+                .detail("modifiedSinceAnalyze", row.modifiedSinceAnalyze())
+                .detail("lastVacuum", row.lastVacuum())
+                .detail("lastAnalyze", row.lastAnalyze())
+                .detail("autovacuumEnabled", row.autovacuumOn())
+                .detail("heldBackBy", keeping == null ? null : keeping.describe())
+                .detail("heldBackSince", keeping == null ? null : keeping.since())
+                .detail("horizonXidAge", keeping == null ? null : keeping.xidAge())
+                .detail("fix", fullFix)
                 .build();
+    }
+
+    /** One table over a threshold, as the check's query returns it. */
+    private record Row(String table, long dead, long deadLimit, long live, long modifiedSinceAnalyze, String lastVacuum,
+                       OffsetDateTime lastVacuumTime, String lastAnalyze, boolean autovacuumOn) {
+
+        static Row of(ResultSet rs) throws SQLException {
+            return new Row(rs.getString("table_name"), rs.getLong("n_dead_tup"), rs.getLong("dead_limit"),
+                    rs.getLong("n_live_tup"), rs.getLong("n_mod_since_analyze"),
+                    rs.getBoolean("never_vacuumed") ? null : rs.getString("last_vacuum"),
+                    rs.getObject("last_vacuum_time", OffsetDateTime.class), rs.getString("last_analyze"),
+                    rs.getBoolean("autovacuum_on"));
+        }
+
+        boolean overDeadLimit() {
+            return dead > deadLimit;
+        }
     }
 }

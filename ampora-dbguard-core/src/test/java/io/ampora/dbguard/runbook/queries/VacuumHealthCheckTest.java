@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ampora.dbguard.check.CheckResult;
 import io.ampora.dbguard.check.CheckStatus;
 import io.ampora.dbguard.runbook.Checks;
+import io.ampora.dbguard.runbook.locks.LockScenario;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,40 @@ class VacuumHealthCheckTest {
                 "0".equals(db.queryString("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'bloated'")));
 
         assertThat(Checks.withDetail(Checks.run(db.dataSource(), new VacuumHealthCheck()), "table", "public.bloated")).isEmpty();
+    }
+
+    @Test
+    void namesTheOpenTransactionThatKeepsVacuumFromRemovingTheDeadTuples(TestDatabase db) throws Exception {
+        db.execute("CREATE TABLE churned (id int PRIMARY KEY, note text);"
+                + " INSERT INTO churned SELECT g, 'note ' || g FROM generate_series(1, 10000) g");
+        db.execute("VACUUM ANALYZE churned");
+        try (LockScenario scenario = new LockScenario(db)) {
+            int holder = scenario.hold("psql", "SELECT pg_catalog.txid_current()");
+            db.execute("DELETE FROM churned WHERE id <= 6000");
+            db.execute("VACUUM churned"); // removes nothing: the open transaction may still see those rows
+            Checks.await("the vacuum and its dead tuples in pg_stat_user_tables", () -> "t".equals(db.queryString(
+                    "SELECT n_dead_tup >= 6000 AND last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'churned'")));
+
+            CheckResult result = Checks.run(db.dataSource(), new VacuumHealthCheck());
+
+            assertThat(result.status()).isEqualTo(CheckStatus.WARN);
+            String who = "pid " + holder + " (psql, user postgres, idle in transaction)";
+            assertThat(Checks.withDetail(result, "table", "public.churned")).singleElement().satisfies(f -> {
+                assertThat(f.details()).containsEntry("deadTuples", 6000L).containsEntry("heldBackBy", who)
+                        .containsEntry("fix", "SELECT pg_catalog.pg_terminate_backend(" + holder + "); then VACUUM"
+                                + " (ANALYZE) public.churned;");
+                assertThat(f.message()).contains("Vacuum cannot remove them while " + who + " lasts",
+                        "the last vacuum ran after that");
+            });
+            assertThat(result.summary()).contains(who + " keeps vacuum from removing their dead tuples");
+            assertThat(result.remediation()).startsWith("End " + who + " first: SELECT pg_catalog.pg_terminate_backend("
+                    + holder + ")").doesNotContain("Autovacuum is on but behind");
+        }
+        // the holder gone, the same VACUUM removes them
+        db.execute("VACUUM (ANALYZE) churned");
+        Checks.await("the vacuum in pg_stat_user_tables", () ->
+                "0".equals(db.queryString("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'churned'")));
+        assertThat(Checks.withDetail(Checks.run(db.dataSource(), new VacuumHealthCheck()), "table", "public.churned")).isEmpty();
     }
 
     @Test

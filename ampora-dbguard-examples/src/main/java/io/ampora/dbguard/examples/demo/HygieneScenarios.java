@@ -32,6 +32,27 @@ final class HygieneScenarios {
                                 owner(env, "DROP TABLE order_events");
                             }
                         }),
+                new Simple("vacuum-held-back", RunbookSection.SLOW_QUERIES, "vacuum-health",
+                        "a psql session opened a transaction and stayed; the nightly purge deleted 60 % of order_audit and"
+                                + " its VACUUM removed none of it: the open transaction may still see those rows", env -> {
+                            owner(env, "CREATE TABLE order_audit (id bigint PRIMARY KEY, note text);"
+                                    + " INSERT INTO order_audit SELECT i, 'status changed' FROM generate_series(1, 20000) AS i");
+                            env.admin("VACUUM (ANALYZE) order_audit");
+                            Connection psql = env.openSession("postgres", null, "psql");
+                            psql.setAutoCommit(false);
+                            try (Statement st = psql.createStatement()) {
+                                st.execute("SELECT pg_catalog.txid_current()");
+                            }
+                            try {
+                                owner(env, "DELETE FROM order_audit WHERE id % 5 IN (0, 1, 2)");
+                                env.admin("VACUUM order_audit");
+                                env.awaitTableStats("order_audit", "n_dead_tup", 12000);
+                                return env.guardAsApp().build().report();
+                            } finally {
+                                psql.rollback();
+                                owner(env, "DROP TABLE order_audit");
+                            }
+                        }),
                 new Simple("index-bloat", RunbookSection.DISK_FULL, "index-bloat",
                         "order_tokens' token index after 60 % of the rows were deleted at random", env -> {
                             owner(env, "CREATE TABLE order_tokens (id bigint PRIMARY KEY, token text NOT NULL);"

@@ -1,0 +1,43 @@
+-- What holds vacuum's xmin horizon back for this database's tables, oldest first: a VACUUM keeps every row version
+-- that one of these may still see. Sessions of this database with a transaction ID or a snapshot (other databases'
+-- sessions do not hold back this database's tables; autovacuum workers and other background processes, which have no
+-- user, hold back nobody's vacuum), prepared transactions of this database, and, server-wide, replication slots with
+-- an xmin and standbys' hot_standby_feedback. A session hidden from this role shows its xmin but not since when.
+-- Read only when a table's dead tuples are over its autovacuum threshold.
+SELECT h.kind, h.pid, h.name, h.user_name, h.application_name, h.state, h.started, h.xid_age, h.fix
+FROM (
+    SELECT 'session'                                                              AS kind,
+           a.pid,
+           NULL::text                                                             AS name,
+           coalesce(a.usename::text, '')                                          AS user_name,
+           coalesce(a.application_name, '')                                       AS application_name,
+           a.state,
+           a.xact_start                                                           AS started,
+           greatest(pg_catalog.age(a.backend_xmin), pg_catalog.age(a.backend_xid))::bigint AS xid_age,
+           'SELECT pg_catalog.pg_terminate_backend(' || a.pid || ')'              AS fix
+    FROM pg_catalog.pg_stat_activity a
+    WHERE a.datname = pg_catalog.current_database()
+      AND a.pid <> pg_catalog.pg_backend_pid()
+      AND (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL)
+      AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.usename IS NOT NULL))
+    UNION ALL
+    SELECT 'prepared transaction', NULL, pg_catalog.quote_literal(p.gid), p.owner::text, '', NULL, p.prepared,
+           pg_catalog.age(p.transaction)::bigint,
+           'ROLLBACK PREPARED ' || pg_catalog.quote_literal(p.gid)
+    FROM pg_catalog.pg_prepared_xacts p
+    WHERE p.database = pg_catalog.current_database()
+    UNION ALL
+    SELECT 'replication slot', NULL, pg_catalog.quote_literal(s.slot_name::text), '', '', NULL, NULL,
+           pg_catalog.age(s.xmin)::bigint,
+           'SELECT pg_catalog.pg_drop_replication_slot(' || pg_catalog.quote_literal(s.slot_name::text) || ')'
+    FROM pg_catalog.pg_replication_slots s
+    WHERE s.xmin IS NOT NULL
+    UNION ALL
+    SELECT 'standby', r.pid, NULL, coalesce(r.usename::text, ''), coalesce(r.application_name, ''), r.state, NULL,
+           pg_catalog.age(r.backend_xmin)::bigint,
+           'end the standby''s long query, or turn hot_standby_feedback off on it'
+    FROM pg_catalog.pg_stat_replication r
+    WHERE r.backend_xmin IS NOT NULL
+) h
+ORDER BY h.xid_age DESC NULLS LAST, h.pid
+LIMIT 5
