@@ -12,11 +12,9 @@ import io.ampora.dbguard.check.Probe;
 import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.testing.Await;
 import io.ampora.dbguard.testing.NamedTestCheck;
+import io.ampora.dbguard.testing.Stderr;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -36,23 +34,20 @@ class DbGuardMonitorTest {
         SwitchableCheck flips = new SwitchableCheck("flips", Set.of(Probe.READINESS));
         DbGuard guard = DbGuard.builder().dataSource(db.dataSource()).addCheck(flips).build();
         List<StatusChange> changes = new CopyOnWriteArrayList<>();
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream originalErr = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try (DbGuardMonitor monitor = guard.monitor(MonitorConfig.builder().defaultInterval(Duration.ofMillis(150)).build())) {
-            monitor.addListener(changes::add);
-            await(() -> flips.runs.get() >= 3);
-            assertThat(monitor.ready()).isTrue();
+        String log = Stderr.capture(() -> {
+            try (DbGuardMonitor monitor = guard.monitor(MonitorConfig.builder().defaultInterval(Duration.ofMillis(150)).build())) {
+                monitor.addListener(changes::add);
+                await(() -> flips.runs.get() >= 3);
+                assertThat(monitor.ready()).isTrue();
 
-            flips.status.set(CheckStatus.FAIL);
-            int runsAtFlip = flips.runs.get();
-            await(() -> flips.runs.get() >= runsAtFlip + 6);
-            assertThat(monitor.ready()).isFalse();
-            assertThat(monitor.probe(Probe.READINESS).reason()).contains("flips FAIL: flips is FAIL");
-            assertThat(monitor.probe(Probe.LIVENESS).up()).isTrue();
-        } finally {
-            System.setErr(originalErr);
-        }
+                flips.status.set(CheckStatus.FAIL);
+                int runsAtFlip = flips.runs.get();
+                await(() -> flips.runs.get() >= runsAtFlip + 6);
+                assertThat(monitor.ready()).isFalse();
+                assertThat(monitor.probe(Probe.READINESS).reason()).contains("flips FAIL: flips is FAIL");
+                assertThat(monitor.probe(Probe.LIVENESS).up()).isTrue();
+            }
+        });
 
         // the first run's result is a change too (from nothing); the listener may be added after it
         List<StatusChange> ofFlips = changes.stream()
@@ -62,7 +57,6 @@ class DbGuardMonitorTest {
         assertThat(ofFlips.get(0).status()).isEqualTo(CheckStatus.FAIL);
         assertThat(ofFlips.get(0).current().remediation()).isEqualTo("switch it back");
         assertThat(changes).noneMatch(c -> c.checkId().equals("connectivity") && c.previous().isPresent());
-        String log = captured.toString(StandardCharsets.UTF_8);
         assertThat(count(log, "Database check flips changed PASS -> FAIL: flips is FAIL Fix: switch it back"))
                 .as("log:%n%s", log).isEqualTo(1);
         assertThat(count(log, "Readiness is DOWN: flips FAIL")).isEqualTo(1);

@@ -10,11 +10,8 @@ import io.ampora.dbguard.report.Report;
 import io.ampora.dbguard.report.TextReportRenderer;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,15 +100,12 @@ class SecretLeakTest {
 
     /** Runs an action with System.err (where slf4j-simple writes) captured. */
     static String captureStderr(Runnable action) {
-        PrintStream before = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
         try {
-            org.slf4j.LoggerFactory.getLogger(SecretLeakTest.class).warn("log capture is on");
-            action.run();
-        } finally {
-            System.setErr(before);
+            return io.ampora.dbguard.testing.Stderr.captureLogs(action::run);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return buffer.toString(StandardCharsets.UTF_8);
     }
 }

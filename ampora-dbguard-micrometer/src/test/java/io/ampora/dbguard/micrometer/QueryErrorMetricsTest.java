@@ -9,9 +9,6 @@ import io.ampora.dbguard.testing.WithPostgres;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -226,17 +223,6 @@ class QueryErrorMetricsTest {
 
     /** Runs a scenario with System.err (where slf4j-simple writes, at WARN in these tests) captured. */
     private static String captureStderr(Scenario scenario) throws Exception {
-        PrintStream before = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            org.slf4j.LoggerFactory.getLogger(QueryMetrics.class).warn("log capture is on");
-            scenario.run();
-        } finally {
-            System.setErr(before);
-        }
-        String log = buffer.toString(StandardCharsets.UTF_8);
-        assertThat(log).as("slf4j-simple output is captured").contains("log capture is on");
-        return log;
+        return io.ampora.dbguard.testing.Stderr.captureLogs(scenario::run);
     }
 }

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -34,21 +31,16 @@ class DoctorSecretAndInputTest {
         String secret = System.getenv(VARIABLE);
         Assumptions.assumeTrue(secret != null && !secret.isEmpty(), VARIABLE + " is set by the module's surefire config");
         db.createRole("doctor_leak", "the-right-one", "");
-        PrintStream before = System.err;
-        ByteArrayOutputStream logs = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
-        int text;
-        int json;
-        try {
-            org.slf4j.LoggerFactory.getLogger(DoctorSecretAndInputTest.class).warn("log capture is on");
-            text = doctor("--jdbc-url", db.jdbcUrl(), "--user", "doctor_leak", "--password-env", VARIABLE);
-            json = doctor("--jdbc-url", db.jdbcUrl(), "--user", "doctor_leak", "--password-env", VARIABLE, "--format", "json");
+        int[] exits = new int[2];
+        String logs = io.ampora.dbguard.testing.Stderr.captureLogs(() -> {
+            exits[0] = doctor("--jdbc-url", db.jdbcUrl(), "--user", "doctor_leak", "--password-env", VARIABLE);
+            exits[1] = doctor("--jdbc-url", db.jdbcUrl(), "--user", "doctor_leak", "--password-env", VARIABLE, "--format", "json");
             doctor("--jdbc-url", db.jdbcUrl() + "?password=" + secret, "--user", "doctor_leak");
             doctor("--jdbc-url", "postgres://doctor_leak:" + secret + "@localhost/x");
-        } finally {
-            System.setErr(before);
-        }
-        String everything = out + "\n" + err + "\n" + logs.toString(StandardCharsets.UTF_8);
+        });
+        int text = exits[0];
+        int json = exits[1];
+        String everything = out + "\n" + err + "\n" + logs;
         System.out.println(everything);
         assertThat(text).isEqualTo(1);
         assertThat(json).isEqualTo(1);

@@ -6,10 +6,7 @@ import io.ampora.dbguard.DbGuard;
 import io.ampora.dbguard.flyway.FlywayGuard;
 import io.ampora.dbguard.testing.TestDatabase;
 import io.ampora.dbguard.testing.WithPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -81,17 +78,12 @@ class FlywayLoggingTest {
             }
         }
         assertThat(before).as("Flyway's SLF4J loggers").isNotEmpty();
-        PrintStream original = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            run.run();
+            return io.ampora.dbguard.testing.Stderr.capture(run::run);
         } finally {
-            System.setErr(original);
             for (Map.Entry<String, Integer> e : before.entrySet()) {
                 level.setInt(loggers.get(e.getKey()), e.getValue());
             }
         }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 }
