@@ -31,19 +31,36 @@ import java.util.Set;
  * PostgreSQL documentation says to run {@code ANALYZE} on it by hand), so a query that spans partitions is planned
  * without statistics for the whole.
  *
+ * <p>Also extended statistics objects ({@code CREATE STATISTICS}) without data on tables that have statistics
+ * otherwise: {@code pg_upgrade} carries none over in any version (PostgreSQL 18 carries the table and column
+ * statistics only: "Extended statistics are not preserved", its release notes say), and one that a migration creates
+ * has none until the next {@code ANALYZE} of its table, which on a large table that rarely changes can be weeks away.
+ * Until then the planner ignores it, and the queries it was created for (correlated columns, multi-column
+ * {@code GROUP BY}) get the estimates it was meant to fix. Objects on a table that has no statistics at all are
+ * covered by that table's finding; objects with statistics target 0 are never built and left out. The data is read from {@code pg_stats_ext}
+ * ({@code pg_statistic_ext_data} is for superusers), which shows it only to the table's owner (on 13 and on
+ * installations created before 14.12/15.7/16.3: to a role with SELECT on its columns), never under row-level
+ * security; objects this role cannot see are counted and named as not judged, like unreadable tables.
+ *
  * <p>WARN, not FAIL: the database answers, only more slowly, and one {@code ANALYZE} (which takes no lock that blocks
  * reads or writes) cures it. {@code pg_stats} shows a table only to a role that may read it and for which row-level
- * security is not active; the others are counted and named, never reported as missing statistics, and when they are
- * all the check could not judge, the answer is UNKNOWN.
+ * security is not active; the others are counted and named, never reported as missing statistics, and when they
+ * (and the statistics objects it cannot see) are all the check could not judge, the answer is UNKNOWN.
+ *
+ * <p>Never waits for a lock: tables under an ACCESS EXCLUSIVE lock are counted, not measured, and nothing deparses
+ * a statistics object's expressions (which would open its table).
  */
 public final class MissingStatisticsCheck implements DatabaseCheck {
 
     /** Tables smaller than this are ignored: the planner's guesses cost little there. */
     public static final CheckSetting<Long> MIN_SIZE = CheckSetting.size("minSize", 1024L * 1024,
             "tables smaller than this (for a partitioned table: its partitions together) are not reported");
-    /** How many tables are listed as findings; the summary counts all of them. */
+    /**
+     * How many tables are listed as findings, and how many statistics objects besides; the summary counts all of them.
+     */
     public static final CheckSetting<Long> TOP =
-            CheckSetting.count("top", 20, "how many tables without statistics to list as findings");
+            CheckSetting.count("top", 20, "how many tables without statistics to list as findings (and as many"
+                    + " statistics objects without data)");
 
     @Override
     public String id() {
@@ -58,7 +75,9 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
     @Override
     public String description() {
         return "Tables with data but no planner statistics (after pg_upgrade before 18 or a restore, and partitioned"
-                + " tables, which autovacuum never analyzes), with the ANALYZE that gives them back.";
+                + " tables, which autovacuum never analyzes), and extended statistics objects (CREATE STATISTICS) with"
+                + " no data (pg_upgrade never carries them over; a new one has none until ANALYZE), with the ANALYZE"
+                + " that gives them back.";
     }
 
     @Override
@@ -88,8 +107,8 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
     }
 
     /**
-     * {@link CheckCost#EXPENSIVE}: one look into {@code pg_stats} and one file size per table, which grows with the
-     * schema.
+     * {@link CheckCost#EXPENSIVE}: one look into {@code pg_stats} and one file size per table, and one look into
+     * {@code pg_stats_ext} per statistics object, which grows with the schema.
      *
      * @return {@link CheckCost#EXPENSIVE}
      */
@@ -150,33 +169,109 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
                 }
             }
         }
+        ExtendedStatistics extended = extendedStatistics(context, minSize, top);
+        extended.findings().forEach(result::finding);
         String notJudged = unreadable == 0 ? "" : " " + unreadable + (unreadable == 1 ? " table" : " tables")
                 + " of at least " + SettingValues.displaySize(minSize) + " could not be judged: this role may not read"
                 + " their statistics (no SELECT on them, or row-level security active for it): "
                 + String.join(", ", unreadableTables) + (unreadable > unreadableTables.size() ? ", ..." : "")
                 + ". Run the check as their owner or a role with SELECT and BYPASSRLS to judge them.";
+        long hidden = extended.hidden();
+        String objectsNotJudged = hidden == 0 ? "" : " " + hidden
+                + (hidden == 1 ? " extended statistics object on a table" : " extended statistics objects on tables")
+                + " of at least " + SettingValues.displaySize(minSize) + " could not be judged: pg_stats_ext shows an"
+                + " object's data only to its table's owner (on 13, and installations created before 14.12/15.7/16.3:"
+                + " to a role with SELECT on its columns), not under row-level security: "
+                + String.join(", ", extended.hiddenNames()) + (hidden > extended.hiddenNames().size() ? ", ..." : "")
+                + ". Run the check as the tables' owner to judge them.";
         String notMeasured = locked == 0 ? "" : " " + locked + (locked == 1 ? " table was" : " tables were")
                 + " not measured: an ACCESS EXCLUSIVE lock is held or asked for on " + (locked == 1 ? "it" : "them")
                 + " (a migration?), which measuring would wait for.";
-        if (missing == 0) {
-            if (unreadable > 0) {
+        if (missing == 0 && extended.missing() == 0) {
+            if (unreadable > 0 || hidden > 0) {
+                List<String> parts = new ArrayList<>();
+                if (unreadable > 0) {
+                    parts.add(notJudged.substring(1, notJudged.indexOf(':')));
+                }
+                if (hidden > 0) {
+                    parts.add(objectsNotJudged.substring(1, objectsNotJudged.indexOf(':')));
+                }
                 return CheckResult.builder(this).status(CheckStatus.UNKNOWN)
                         .summary("No readable table of at least " + SettingValues.displaySize(minSize)
-                                + " lacks planner statistics, but" + notJudged.substring(0, notJudged.indexOf(':'))
-                                + ".")
-                        .remediation(notJudged.trim())
+                                + " lacks planner statistics, but " + String.join(", and ", parts) + ".")
+                        .remediation((notJudged + objectsNotJudged).trim())
                         .build();
             }
             return CheckResult.pass(this, "Every table of at least " + SettingValues.displaySize(minSize)
-                    + " has planner statistics (partitioned tables their own)." + notMeasured);
+                    + " has planner statistics (partitioned tables their own), its extended statistics objects"
+                    + " (CREATE STATISTICS) included." + notMeasured);
         }
-        String listed = missing > missingTables.size() ? " (the " + missingTables.size() + " largest listed)" : "";
+        String summary = "";
+        if (missing > 0) {
+            String listed = missing > missingTables.size() ? " (the " + missingTables.size() + " largest listed)" : "";
+            summary = missing + (missing == 1 ? " table holds" : " tables hold") + " data but has no planner"
+                    + " statistics" + listed + ": the planner guesses their rows and selectivities, so queries on"
+                    + " them may run with far slower plans.";
+        }
+        if (extended.missing() > 0) {
+            long objects = extended.missing();
+            String listed = objects > extended.findings().size()
+                    ? " (the " + extended.findings().size() + " on the largest tables listed)" : "";
+            summary += (summary.isEmpty() ? "" : " ") + objects + (objects == 1
+                    ? " extended statistics object (CREATE STATISTICS) on a table with data has"
+                    : " extended statistics objects (CREATE STATISTICS) on tables with data have") + " no data yet"
+                    + listed + ": the planner plans as if " + (objects == 1 ? "it" : "they")
+                    + " did not exist, so the estimates " + (objects == 1 ? "it was" : "they were") + " created for"
+                    + " (correlated columns, multi-column GROUP BY) are guesses again.";
+        }
         return result.status(CheckStatus.WARN)
-                .summary(missing + (missing == 1 ? " table holds" : " tables hold") + " data but has no planner"
-                        + " statistics" + listed + ": the planner guesses their rows and selectivities, so queries on"
-                        + " them may run with far slower plans." + notJudged + notMeasured)
-                .remediation(remediation(missingTables, partitionedTables, missing))
+                .summary(summary + notJudged + objectsNotJudged + notMeasured)
+                .remediation(remediation(missingTables, partitionedTables, missing, extended))
                 .build();
+    }
+
+    /** The statistics objects without data, as findings, and how many there are in all and hidden from this role. */
+    private record ExtendedStatistics(List<Finding> findings, List<String> tables, List<String> partitionedTables,
+                                      long missing, List<String> hiddenNames, long hidden) {
+    }
+
+    private ExtendedStatistics extendedStatistics(CheckContext context, long minSize, long top) throws Exception {
+        List<Finding> findings = new ArrayList<>();
+        List<String> tables = new ArrayList<>();
+        List<String> partitionedTables = new ArrayList<>();
+        List<String> hiddenNames = new ArrayList<>();
+        long missing = 0;
+        long hidden = 0;
+        try (PreparedStatement ps = context.connection().prepareStatement(
+                Sql.load(MissingStatisticsCheck.class, id() + "-extended"))) {
+            ps.setLong(1, minSize);
+            ps.setLong(2, top + 5);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing = rs.getLong("missing");
+                    hidden = rs.getLong("hidden");
+                    String statistics = rs.getString("statistics_name");
+                    String table = rs.getString("table_name");
+                    if (!rs.getBoolean("readable")) {
+                        hiddenNames.add(statistics + " (on " + table + ")");
+                        continue;
+                    }
+                    if (findings.size() >= top) {
+                        continue;
+                    }
+                    boolean partitioned = rs.getBoolean("partitioned");
+                    if (!tables.contains(table)) {
+                        tables.add(table);
+                        if (partitioned) {
+                            partitionedTables.add(table);
+                        }
+                    }
+                    findings.add(extendedFinding(statistics, table, partitioned, rs.getLong("bytes"),
+                            rs.getString("columns"), rs.getString("kinds")));
+                }
+            }
+        }
+        return new ExtendedStatistics(findings, tables, partitionedTables, missing, hiddenNames, hidden);
     }
 
     private static Finding finding(String table, boolean partitioned, long bytes, Long estimatedRows, String lastAnalyze,
@@ -203,14 +298,55 @@ public final class MissingStatisticsCheck implements DatabaseCheck {
                 .build();
     }
 
-    private static String remediation(List<String> tables, List<String> partitioned, long missing) {
-        StringBuilder fix = new StringBuilder("ANALYZE ").append(String.join(", ", tables)).append(';');
+    private static Finding extendedFinding(String statistics, String table, boolean partitioned, long bytes,
+                                           String columns, String kinds) {
+        String size = SettingValues.formatBytes(bytes);
+        // kind "expressions" (PostgreSQL 14+) is the statistics on the object's expressions themselves
+        boolean expressions = kinds.contains("expressions");
+        String built = kinds.replace(", expressions", "").replace("expressions", "statistics");
+        String on = columns == null ? "expressions" : columns + (expressions ? " and expressions" : "");
+        String message = "Extended statistics object " + statistics + " (" + built + " on " + on + ") of "
+                + (partitioned ? "partitioned table " + table + " (" + size + " in its partitions)"
+                        : "table " + table + " (" + size + ")")
+                + " has no data: the planner plans as if it did not exist. "
+                + (partitioned ? "Autovacuum never analyzes a partitioned table, so only a manual ANALYZE builds it."
+                        : "CREATE STATISTICS builds none until the next ANALYZE of its table (on a large table that"
+                        + " rarely changes, weeks away), and pg_upgrade carries none over, PostgreSQL 18 included.")
+                + " Run ANALYZE " + table + ";";
+        return Finding.builder(message)
+                .detail("statistics", statistics)
+                .detail("table", table)
+                .detail("partitioned", partitioned)
+                .detail("bytes", bytes)
+                .detail("columns", columns == null ? "" : columns)
+                .detail("kinds", kinds)
+                .detail("fix", "ANALYZE " + table + ";")
+                .build();
+    }
+
+    private static String remediation(List<String> tables, List<String> partitionedTables, long missing,
+                                      ExtendedStatistics extended) {
+        List<String> analyze = new ArrayList<>(tables);
+        extended.tables().stream().filter(t -> !analyze.contains(t)).forEach(analyze::add);
+        List<String> partitioned = new ArrayList<>(partitionedTables);
+        extended.partitionedTables().stream().filter(t -> !partitioned.contains(t)).forEach(partitioned::add);
+        StringBuilder fix = new StringBuilder("ANALYZE ").append(String.join(", ", analyze)).append(';');
         if (missing > tables.size()) {
             fix.append(" (and the ").append(missing - tables.size()).append(" more)");
+        }
+        if (extended.missing() > extended.findings().size()) {
+            fix.append(" (and the tables of the ").append(extended.missing() - extended.findings().size())
+                    .append(" more statistics objects)");
         }
         fix.append(" ANALYZE reads a sample of each table and takes a SHARE UPDATE EXCLUSIVE lock, which blocks neither"
                 + " reads nor writes. After a pg_upgrade or a restore, for the whole cluster: vacuumdb --all"
                 + " --analyze-in-stages (coarse statistics in seconds, full ones after).");
+        if (extended.missing() > 0) {
+            fix.append(" pg_upgrade carries no extended statistics over, PostgreSQL 18 included: after an upgrade"
+                    + " to 18, vacuumdb --all --analyze-in-stages --missing-stats-only (as a superuser) analyzes the"
+                    + " tables that lack any; after a CREATE STATISTICS in a migration, ANALYZE its table in the same"
+                    + " migration.");
+        }
         if (!partitioned.isEmpty()) {
             fix.append(" Autovacuum will never analyze ").append(String.join(", ", partitioned))
                     .append(": schedule ANALYZE on ").append(partitioned.size() == 1 ? "it" : "them")

@@ -18,6 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * nothing to analyze. Made here the same way: rows loaded with autovacuum off for the table, then its counters reset
  * ({@code pg_stat_reset_single_table_counters}), so neither statistics nor a reason to gather them remain. And a
  * partitioned table whose partitions were analyzed (as autovacuum does) while the partitioned table itself never is.
+ * And extended statistics objects created after their table's last ANALYZE, which have no data until the next one
+ * (as after any pg_upgrade, which never carries them over).
  */
 class MissingStatisticsCheckTest {
 
@@ -29,6 +31,7 @@ class MissingStatisticsCheckTest {
             db.execute("""
                     CREATE TABLE orders (id bigint, customer int, note text) WITH (autovacuum_enabled = false);
                     INSERT INTO orders SELECT g, g % 1000, repeat('x', 60) FROM generate_series(1, 40000) g;
+                    CREATE STATISTICS orders_customer_note ON customer, note FROM orders;
                     CREATE TABLE countries (code text, name text) WITH (autovacuum_enabled = false);
                     INSERT INTO countries SELECT 'c' || g, 'country ' || g FROM generate_series(1, 200) g;
                     CREATE TABLE customers (id bigint, name text);
@@ -45,6 +48,7 @@ class MissingStatisticsCheckTest {
             assertThat(before.status()).as(before.toString()).isEqualTo(CheckStatus.WARN);
             assertThat(before.summary()).startsWith("1 table holds data but has no planner statistics: the planner"
                     + " guesses their rows and selectivities");
+            // its statistics object has no data either: the table's ANALYZE covers it, no finding of its own
             assertThat(before.findings()).singleElement().satisfies(f -> {
                 assertThat(f.details()).containsEntry("table", "public.orders").containsEntry("partitioned", false)
                         .containsEntry("lastAnalyze", "never").containsEntry("lastAutoanalyze", "never")
@@ -151,6 +155,133 @@ class MissingStatisticsCheckTest {
             }
             assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).findings())
                     .anySatisfy(f -> assertThat(f.details()).containsEntry("table", "public.ledger"));
+        }
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void statisticsObjectCreatedAfterTheLastAnalyzeIsNamedUntilItsTableIsAnalyzedAgain(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.execute("""
+                    CREATE SCHEMA "Sales Data";
+                    CREATE TABLE "Sales Data"."Order ""Lines"" 2026" (id bigint, customer int, region int, note text)
+                    WITH (autovacuum_enabled = false);
+                    INSERT INTO "Sales Data"."Order ""Lines"" 2026" SELECT g, g % 1000, g % 1000 / 10, repeat('x', 60)
+                    FROM generate_series(1, 40000) g;
+                    CREATE TABLE events (day date, tenant int, kind int) PARTITION BY RANGE (day);
+                    CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+                    INSERT INTO events SELECT DATE '2026-01-01' + (g % 300), g % 50, g % 50 / 5
+                    FROM generate_series(1, 60000) g;
+                    CREATE TABLE audit (id bigint, actor int, action int);
+                    ANALYZE "Sales Data"."Order ""Lines"" 2026"; ANALYZE events; ANALYZE audit;
+                    -- what a migration adds after the table was analyzed
+                    CREATE STATISTICS "Sales Data"."Customer ""Region"" Stats" ON customer, region
+                    FROM "Sales Data"."Order ""Lines"" 2026";
+                    CREATE STATISTICS "Sales Data".lines_id_mcv (mcv) ON id, customer FROM "Sales Data"."Order ""Lines"" 2026";
+                    CREATE STATISTICS events_tenant_kind (ndistinct) ON tenant, kind FROM events;
+                    -- not reported: an empty table, and an object ANALYZE is told not to build
+                    CREATE STATISTICS audit_actor_action ON actor, action FROM audit;
+                    CREATE STATISTICS "Sales Data".lines_off ON id, note FROM "Sales Data"."Order ""Lines"" 2026";
+                    ALTER STATISTICS "Sales Data".lines_off SET STATISTICS 0;
+                    """);
+
+            CheckResult before = Checks.run(db.dataSource(), new MissingStatisticsCheck(), "minSize", "1024");
+
+            assertThat(before.status()).as(before.toString()).isEqualTo(CheckStatus.WARN);
+            assertThat(before.summary()).contains("extended statistics objects (CREATE STATISTICS) on tables with data"
+                    + " have no data yet").doesNotContain("planner statistics:");
+            assertThat(before.findings()).anySatisfy(f -> {
+                assertThat(f.details()).containsEntry("statistics", "\"Sales Data\".\"Customer \"\"Region\"\" Stats\"")
+                        .containsEntry("table", "\"Sales Data\".\"Order \"\"Lines\"\" 2026\"")
+                        .containsEntry("partitioned", false)
+                        .containsEntry("columns", "customer, region")
+                        .containsEntry("kinds", "ndistinct, dependencies, mcv")
+                        .containsEntry("fix", "ANALYZE \"Sales Data\".\"Order \"\"Lines\"\" 2026\";");
+                assertThat(f.message()).contains("has no data: the planner plans as if it did not exist",
+                        "pg_upgrade carries none over, PostgreSQL 18 included");
+            }).anySatisfy(f -> {
+                // a partitioned table's object is built from its partitions' rows, by an ANALYZE of the parent only
+                assertThat(f.details()).containsEntry("statistics", "public.events_tenant_kind")
+                        .containsEntry("partitioned", true).containsEntry("kinds", "ndistinct");
+                assertThat(f.message()).contains("Autovacuum never analyzes a partitioned table");
+            }).noneSatisfy(f -> assertThat(f.details().get("statistics"))
+                    .isIn("public.audit_actor_action", "\"Sales Data\".lines_off"));
+            assertThat(before.remediation()).startsWith("ANALYZE \"Sales Data\".\"Order \"\"Lines\"\" 2026\", public.events;")
+                    .contains("pg_upgrade carries no extended statistics over, PostgreSQL 18 included",
+                            "vacuumdb --all --analyze-in-stages --missing-stats-only");
+
+            db.execute("ANALYZE \"Sales Data\".\"Order \"\"Lines\"\" 2026\"; ANALYZE events");
+
+            // lines_id_mcv has no MCV list to keep (id is unique): on 13 its data stays empty and must not count
+            CheckResult after = Checks.run(db.dataSource(), new MissingStatisticsCheck(), "minSize", "1024");
+            assertThat(after.status()).as(after.toString()).isEqualTo(CheckStatus.PASS);
+        }
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void statisticsObjectWhoseDataTheRoleMayNotSeeIsNamedAsNotJudgedNeverAsMissing(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.createRole("stats_ext_reader", "Stats-Pw-2", "");
+            db.execute("""
+                    CREATE TABLE orders (id bigint, customer int, region int, note text);
+                    INSERT INTO orders SELECT g, g % 1000, g % 1000 / 10, repeat('o', 60) FROM generate_series(1, 40000) g;
+                    CREATE STATISTICS orders_customer_region ON customer, region FROM orders;
+                    ANALYZE orders;
+                    GRANT SELECT ON orders TO stats_ext_reader;
+                    """);
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).status()).as("as the owner")
+                    .isEqualTo(CheckStatus.PASS);
+            boolean ownerOnly = db.queryString("SELECT pg_get_viewdef('pg_stats_ext') LIKE '%pg_has_role%'").equals("t");
+
+            CheckResult asReader = Checks.run(db.dataSource("stats_ext_reader", "Stats-Pw-2"), new MissingStatisticsCheck());
+
+            if (ownerOnly) {
+                // PostgreSQL 18 shows pg_stats_ext rows to the table's owner only: no row is no evidence
+                assertThat(asReader.status()).as(asReader.toString()).isEqualTo(CheckStatus.UNKNOWN);
+                assertThat(asReader.summary()).isEqualTo("No readable table of at least 1MB lacks planner statistics,"
+                        + " but 1 extended statistics object on a table of at least 1MB could not be judged.");
+                assertThat(asReader.remediation()).contains("public.orders_customer_region (on public.orders)",
+                        "Run the check as the tables' owner");
+            } else {
+                // PostgreSQL 13 shows them to a role with SELECT on the columns: it sees the data
+                assertThat(asReader.status()).as(asReader.toString()).isEqualTo(CheckStatus.PASS);
+            }
+            assertThat(asReader.findings()).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"13", "18"})
+    void statisticsObjectOnATableUnderAnAccessExclusiveLockIsNotWaitedFor(String version) throws Exception {
+        PostgresServer server = PostgresServers.get(ServerSpec.defaults().onVersion(version));
+        try (TestDatabase db = TestDatabase.create(server, MissingStatisticsCheckTest.class)) {
+            db.execute("""
+                    CREATE TABLE journal (id bigint, account int, note text);
+                    INSERT INTO journal SELECT g, g % 100, repeat('j', 60) FROM generate_series(1, 40000) g;
+                    ANALYZE journal;
+                    """);
+            // an expression (PostgreSQL 14+) is deparsed by opening the table: the check must not do it
+            db.execute("13".equals(version) ? "CREATE STATISTICS journal_stats ON account, note FROM journal"
+                    : "CREATE STATISTICS journal_stats ON account, lower(note) FROM journal");
+            try (java.sql.Connection migration = db.openSession()) {
+                migration.setAutoCommit(false);
+                try (java.sql.Statement st = migration.createStatement()) {
+                    st.execute("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE");
+                }
+
+                CheckResult result = Checks.run(db.dataSource(), new MissingStatisticsCheck());
+
+                assertThat(result.status()).as(result.toString()).isEqualTo(CheckStatus.PASS);
+                assertThat(result.summary()).contains("1 table was not measured");
+                migration.rollback();
+            }
+            assertThat(Checks.run(db.dataSource(), new MissingStatisticsCheck()).findings()).singleElement()
+                    .satisfies(f -> assertThat(f.details()).containsEntry("statistics", "public.journal_stats")
+                            .containsEntry("kinds", "13".equals(version) ? "ndistinct, dependencies, mcv"
+                                    : "ndistinct, dependencies, mcv, expressions"));
         }
     }
 }
