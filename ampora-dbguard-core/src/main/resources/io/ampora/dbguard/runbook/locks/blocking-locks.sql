@@ -90,7 +90,7 @@ involved AS (
     UNION
     SELECT e.blocker FROM edges e
 ),
-vacuum AS (
+vacuuming AS (
     -- A (auto)vacuum in the way: what it vacuums and how far it got. Its counters are NULL for a role that may not
     -- see the session (the row itself is there).
     SELECT p.pid, p.phase, p.heap_blks_total, p.heap_blks_scanned,
@@ -125,7 +125,7 @@ SELECT i.pid,
        v.vacuumed                                 AS vacuumed
 FROM involved i
 LEFT JOIN activity a ON a.pid = i.pid
-LEFT JOIN vacuum v ON v.pid = i.pid
+LEFT JOIN vacuuming v ON v.pid = i.pid
 LEFT JOIN awaited x ON x.pid = i.pid
 LEFT JOIN held h ON h.blocker = i.pid
 ORDER BY i.pid
