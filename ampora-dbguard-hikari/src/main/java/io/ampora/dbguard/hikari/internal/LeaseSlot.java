@@ -74,6 +74,7 @@ final class LeaseSlot implements JdbcHook {
 
     /** Borrows into this record until the next sampled one: the owner's alone, like the record. */
     private int untilSample;
+    private long sampledTick = Long.MIN_VALUE;
 
     // the lease number, given on first use (not on the borrow path)
     private long idGeneration;
@@ -152,15 +153,25 @@ final class LeaseSlot implements JdbcHook {
      * @param every the sampling period ({@link io.ampora.dbguard.hikari.PoolGuardConfig#sampleEvery()})
      * @return whether this borrow is sampled
      */
-    boolean sampleDue(int every) {
+    boolean sampleDue(int every, long tick) {
         int left = untilSample - 1;
         if (left > 0) {
             untilSample = left;
             return false;
         }
+        if (every == 1) {
+            untilSample = 1;
+            return true;
+        }
         // left is -1 on the record's first borrow: not sampled, the first gap is drawn
-        untilSample = every == 1 ? 1 : (int) Math.min(Integer.MAX_VALUE, 1 + ThreadLocalRandom.current().nextLong(2L * every - 1));
-        return left == 0 || every == 1;
+        untilSample = (int) Math.min(Integer.MAX_VALUE, 1 + ThreadLocalRandom.current().nextLong(2L * every - 1));
+        // at most one stack per record per tracker tick: a thread borrowing millions of times a second would take
+        // tens of thousands of stacks a second at 1 in 256, each some microseconds; a slower one is not limited
+        if (left != 0 || tick == sampledTick) {
+            return false;
+        }
+        sampledTick = tick;
+        return true;
     }
 
     /** @return the generation the next {@link #fill} publishes, for the owner of a claimed record */

@@ -117,20 +117,21 @@ public final class LeaseTracker implements AutoCloseable {
         Connection physical = physicalOf(proxy);
         LeaseSlot slot = active.claim();
         LayeredConnection wrapper = LayeredConnection.of(proxy, slot);
-        if (fullTracking() || slot.sampleDue(sampleEvery)) {
+        long now = tick;
+        if (fullTracking() || slot.sampleDue(sampleEvery, now)) {
             trackFully(wrapper, slot, proxy, physical);
         } else {
             boolean exact = exactClock;
-            slot.fill(Thread.currentThread(), exact ? System.nanoTime() : tick, exact, null, physical, null);
+            slot.fill(Thread.currentThread(), exact ? System.nanoTime() : now, exact, null, physical, null);
         }
         return wrapper;
     }
 
     /**
      * A fully tracked borrow: its site, the exact clock and a phantom reference. Out of {@link #track} so that
-     * the common borrow compiles small (C2 inlines a compiled method into its callers only under
-     * {@code InlineSmallCode}, and HikariCP's borrow inlined into {@code GuardedPool.getConnection} takes most
-     * of it).
+     * the common borrow compiles small; with at most one sampled borrow per record per tick it runs rarely enough
+     * that C2 does not inline it ("executed &lt; MinInliningThreshold times"): measured in
+     * {@code docs/design/jdbc-layer.md}, "Session 13".
      */
     private void trackFully(LayeredConnection wrapper, LeaseSlot slot, Connection proxy, Connection physical) {
         Throwable site = new Throwable("borrow site");

@@ -101,10 +101,10 @@ class LeaseSlotOwnershipTest {
     @Test
     void sampledBorrowsComeOnAverageOneInSampleEveryAndNeverOnARecordsFirstBorrow() {
         LeaseSlot slot = new LeaseSlot(null, false);
-        assertThat(slot.sampleDue(256)).as("a record's first borrow").isFalse();
+        assertThat(slot.sampleDue(256, 0)).as("a record's first borrow").isFalse();
         int sampled = 0;
         for (int i = 0; i < 256 * 1000; i++) {
-            if (slot.sampleDue(256)) {
+            if (slot.sampleDue(256, i)) { // a new tracker tick every borrow: the cap never applies
                 sampled++;
             }
         }
@@ -112,8 +112,20 @@ class LeaseSlotOwnershipTest {
 
         LeaseSlot every = new LeaseSlot(null, false);
         for (int i = 0; i < 10; i++) {
-            assertThat(every.sampleDue(1)).as("sampleEvery(1) samples every borrow").isTrue();
+            assertThat(every.sampleDue(1, 7)).as("sampleEvery(1) samples every borrow, whatever the tick").isTrue();
         }
+    }
+
+    @Test
+    void aRecordTakesAtMostOneStackPerTrackerTick() {
+        LeaseSlot slot = new LeaseSlot(null, false);
+        int sampled = 0;
+        for (int i = 0; i < 256 * 1000; i++) {
+            if (slot.sampleDue(256, i / 25_600)) { // 10 ticks, each 25,600 borrows long (100 sample gaps)
+                sampled++;
+            }
+        }
+        assertThat(sampled).as("one per tick at most, and one in each tick that had a due borrow").isEqualTo(10);
     }
 
     private static LeaseSlot borrow(LeaseSlots slots) {
