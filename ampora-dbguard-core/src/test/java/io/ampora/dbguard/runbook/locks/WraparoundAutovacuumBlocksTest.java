@@ -34,12 +34,8 @@ class WraparoundAutovacuumBlocksTest {
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(strings = {"13", "18"})
     void anAntiWraparoundAutovacuumInTheWayIsNotToBeTerminatedAndTheFreezeIsNamed(String version) throws Exception {
-        PostgresServer server = PostgresServers.get(new ServerSpec(version, Map.of("autovacuum_naptime", "1s"), false));
-        try (TestDatabase db = TestDatabase.create(server, WraparoundAutovacuumBlocksTest.class)) {
-            db.execute("CREATE TABLE ledger (id int, entry text) WITH (autovacuum_enabled = false,"
-                    + " autovacuum_freeze_max_age = 100000, autovacuum_vacuum_cost_delay = 100,"
-                    + " autovacuum_vacuum_cost_limit = 1);"
-                    + " INSERT INTO ledger SELECT g, repeat('l', 200) FROM generate_series(1, 20000) g");
+        try (TestDatabase db = database(version)) {
+            slowlyVacuumedLedger(db, "autovacuum_enabled = false, autovacuum_freeze_max_age = 100000");
             db.execute("CREATE PROCEDURE consume_xids(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP"
                     + " PERFORM pg_catalog.txid_current(); COMMIT; END LOOP; END $$");
             db.execute("CALL consume_xids(110000)");
@@ -98,13 +94,9 @@ class WraparoundAutovacuumBlocksTest {
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(strings = {"13", "18"})
     void aRoutineAutovacuumInTheWayIsSaidToGiveWayByItself(String version) throws Exception {
-        PostgresServer server = PostgresServers.get(new ServerSpec(version, Map.of("autovacuum_naptime", "1s"), false));
-        try (TestDatabase db = TestDatabase.create(server, WraparoundAutovacuumBlocksTest.class)) {
-            // vacuumed for its inserts (13+), slowly
-            db.execute("CREATE TABLE ledger (id int, entry text) WITH (autovacuum_vacuum_insert_threshold = 100,"
-                    + " autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_cost_delay = 100,"
-                    + " autovacuum_vacuum_cost_limit = 1);"
-                    + " INSERT INTO ledger SELECT g, repeat('l', 200) FROM generate_series(1, 20000) g");
+        try (TestDatabase db = database(version)) {
+            // vacuumed for its inserts (13+)
+            slowlyVacuumedLedger(db, "autovacuum_vacuum_insert_threshold = 100, autovacuum_vacuum_insert_scale_factor = 0");
             String query = "SELECT coalesce((SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type ="
                     + " 'autovacuum worker' AND datname = current_database() AND query LIKE 'autovacuum: VACUUM%ledger'), 0)";
             Checks.await("a routine autovacuum of ledger", () -> !"0".equals(db.queryString(query)));
@@ -130,6 +122,19 @@ class WraparoundAutovacuumBlocksTest {
                 freeze(db);
             }
         }
+    }
+
+    /** A database on a server whose autovacuum looks for work every second. */
+    private static TestDatabase database(String version) throws SQLException {
+        PostgresServer server = PostgresServers.get(new ServerSpec(version, Map.of("autovacuum_naptime", "1s"), false));
+        return TestDatabase.create(server, WraparoundAutovacuumBlocksTest.class);
+    }
+
+    /** A table of 589 pages that autovacuum scans at 100-400 ms a page (cost limit 1, delay 100 ms). */
+    private static void slowlyVacuumedLedger(TestDatabase db, String options) throws SQLException {
+        db.execute("CREATE TABLE ledger (id int, entry text) WITH (" + options + ", autovacuum_vacuum_cost_delay = 100,"
+                + " autovacuum_vacuum_cost_limit = 1);"
+                + " INSERT INTO ledger SELECT g, repeat('l', 200) FROM generate_series(1, 20000) g");
     }
 
     private static int awaitWraparoundWorker(TestDatabase db) throws Exception {
