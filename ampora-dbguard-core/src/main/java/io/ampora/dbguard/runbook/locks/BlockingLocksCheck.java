@@ -339,6 +339,11 @@ public final class BlockingLocksCheck implements DatabaseCheck {
             return hidden && user.isEmpty();
         }
 
+        /** For a hidden background process whose lock says "most likely autovacuum": what to say instead of "terminate". */
+        Optional<String> backgroundHint() {
+            return hiddenBackground() ? Autovacuum.hiddenBackgroundHint(heldMode) : Optional.empty();
+        }
+
         boolean isWaiting() {
             return !blockedBy.isEmpty();
         }
@@ -458,8 +463,7 @@ public final class BlockingLocksCheck implements DatabaseCheck {
             if (self.autovacuum().isPresent()) {
                 return self.autovacuum().get().action(self.pid());
             }
-            Optional<String> background = self.hiddenBackground() ? Autovacuum.hiddenBackgroundHint(self.heldMode())
-                    : Optional.empty();
+            Optional<String> background = self.backgroundHint();
             if (background.isPresent()) {
                 return background.get() + " " + Sessions.grant(self.roleIdent() == null ? "<role>" : self.roleIdent())
                         + " to see it.";
@@ -470,7 +474,7 @@ public final class BlockingLocksCheck implements DatabaseCheck {
         /** Whether the advice is the runbook's "terminate it": not for autovacuum, nor a hidden background process. */
         private boolean terminable(GuardOptions options) {
             return !Sessions.isApplication(self.applicationName(), options) && self.autovacuum().isEmpty()
-                    && !(self.hiddenBackground() && Autovacuum.hiddenBackgroundHint(self.heldMode()).isPresent());
+                    && self.backgroundHint().isEmpty();
         }
 
         Finding finding(GuardOptions options) {
@@ -513,7 +517,7 @@ public final class BlockingLocksCheck implements DatabaseCheck {
                     message.append(" Its query, state and age are hidden from this role: ")
                             .append(Sessions.grant(self.roleIdent() == null ? "<role>" : self.roleIdent()))
                             .append(" to see them.");
-                } else if (self.hidden() && Autovacuum.hiddenBackgroundHint(self.heldMode()).isEmpty()) {
+                } else if (self.hidden() && self.backgroundHint().isEmpty()) {
                     message.append(" Its query, state and age are hidden from this role, and no role owns it (a"
                             + " background process): ").append(Sessions.grant(self.roleIdent() == null ? "<role>"
                             : self.roleIdent())).append(" to see it.");

@@ -117,22 +117,21 @@ public final class VacuumHealthCheck implements DatabaseCheck {
         // only when dead tuples are over a threshold: what keeps a VACUUM from removing them
         List<HorizonHolder> holders = rows.stream().anyMatch(Row::overDeadLimit)
                 ? HorizonHolder.read(context.connection()) : List.of();
-        HorizonHolder holder = null;
+        HorizonHolder holder = null; // the first table's, for the summary and the remediation
         List<String> fixes = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
-        boolean heldBack = false;
         for (Row row : rows) {
             // the oldest horizon held since before the table's last vacuum
             HorizonHolder keeping = row.overDeadLimit() ? holders.stream()
                     .filter(h -> h.heldDuring(row.lastVacuumTime())).findFirst().orElse(null) : null;
-            if (keeping != null && !heldBack) {
+            if (holder == null) {
                 holder = keeping;
-                heldBack = true;
             }
             String fix = "VACUUM (ANALYZE) " + row.table() + ";";
             fixes.add(fix);
             findings.add(finding(row, keeping, fix));
         }
+        boolean heldBack = holder != null;
         String first = heldBack ? "End " + holder.describe() + " first: " + holder.fix() + (holder.kind().equals("session")
                 ? " (if it is not the application's: see long-transactions)" : "") + ". It has held back vacuum's xmin"
                 + " horizon since " + holder.since() + ", so no VACUUM removes the row versions deleted after that"
