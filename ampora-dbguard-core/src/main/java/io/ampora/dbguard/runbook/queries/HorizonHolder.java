@@ -20,8 +20,9 @@ import java.util.List;
  * @param name            the gid or slot name, quoted, else null
  * @param user            the role, or empty
  * @param applicationName the application_name, or empty
- * @param state           the session's state, null when hidden or not a session
- * @param started         since when it holds the horizon (transaction start, prepare time), null when unknown
+ * @param state           the session's state, null when hidden or not a session; "active" or "inactive" for a slot
+ * @param started         since when it holds the horizon (transaction start, prepare time, an inactive slot's
+ *                        {@code inactive_since} on PostgreSQL 17+), null when unknown
  * @param xidAge          how many transactions old the horizon it holds is
  * @param fix             how to end it
  */
@@ -53,6 +54,9 @@ record HorizonHolder(String kind, int pid, String name, String user, String appl
                     + ", user " + (user.isEmpty() ? "unknown" : user) + (state == null ? "" : ", " + state) + ")";
             case "standby" -> "the standby " + (applicationName.isEmpty() ? "pid " + pid : applicationName)
                     + " (hot_standby_feedback)";
+            case "replication slot" -> inactiveSlot() ? "replication slot " + name + " (inactive: no standby streams"
+                    + " from it)" : "replication slot " + name + " (streamed by the standby "
+                    + (applicationName.isEmpty() ? "pid " + pid : applicationName) + " with hot_standby_feedback)";
             default -> kind + " " + name;
         };
     }
@@ -60,6 +64,28 @@ record HorizonHolder(String kind, int pid, String name, String user, String appl
     /** @return when it began holding the horizon, to the second, or "an unknown time" */
     String since() {
         return started == null ? "an unknown time" : started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
+    /**
+     * @return what to know before applying {@link #fix()}, with a leading space, or empty: dropping a slot a standby
+     *         still needs leaves that standby without the WAL it has not received yet
+     */
+    String caution() {
+        return inactiveSlot() ? " (only if its standby is gone for good: a standby that still uses the slot would need a"
+                + " fresh base backup afterwards)" : "";
+    }
+
+    /**
+     * @return whether this holder is outside this database's transactions (a replication slot, a standby) or a session
+     *         hidden from the role: what only a comparison of horizons, not its own start, can tie to a table's
+     *         dead tuples
+     */
+    boolean outsideView() {
+        return started == null || kind.equals("replication slot");
+    }
+
+    private boolean inactiveSlot() {
+        return kind.equals("replication slot") && "inactive".equals(state);
     }
 
     /**

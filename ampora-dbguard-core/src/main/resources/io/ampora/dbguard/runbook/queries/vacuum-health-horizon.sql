@@ -3,6 +3,11 @@
 -- sessions do not hold back this database's tables; autovacuum workers and other background processes, which have no
 -- user, hold back nobody's vacuum), prepared transactions of this database, and, server-wide, replication slots with
 -- an xmin and standbys' hot_standby_feedback. A session hidden from this role shows its xmin but not since when.
+-- started is the time the check compares with a table's last vacuum: the transaction's start, the prepare time, and
+-- for a slot no standby streams from, inactive_since (PostgreSQL 17+, read through to_jsonb so that the column is NULL
+-- where the view lacks it; measured: set when the standby disconnects, and nothing moves an inactive slot's xmin). A
+-- standby's feedback xmin moves with its queries, so an active slot and a standby have no such time. A physical slot's catalog_xmin is not read: it holds back the
+-- system catalogs only.
 -- Read only when a table's dead tuples are over its autovacuum threshold.
 SELECT h.kind, h.pid, h.name, h.user_name, h.application_name, h.state, h.started, h.xid_age, h.fix
 FROM (
@@ -27,10 +32,18 @@ FROM (
     FROM pg_catalog.pg_prepared_xacts p
     WHERE p.database = pg_catalog.current_database()
     UNION ALL
-    SELECT 'replication slot', NULL, pg_catalog.quote_literal(s.slot_name::text), '', '', NULL, NULL,
+    SELECT 'replication slot', r.pid, pg_catalog.quote_literal(s.slot_name::text), coalesce(r.usename::text, ''),
+           coalesce(r.application_name, ''), CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
+           CASE WHEN NOT s.active THEN (pg_catalog.to_jsonb(s) ->> 'inactive_since')::timestamptz END,
            pg_catalog.age(s.xmin)::bigint,
-           'SELECT pg_catalog.pg_drop_replication_slot(' || pg_catalog.quote_literal(s.slot_name::text) || ')'
+           CASE WHEN s.active
+                THEN 'end the long query on the standby ' || coalesce(nullif(r.application_name, ''),
+                                                                 'whose WAL sender is pid ' || s.active_pid)
+                     || ' that streams through it, or turn hot_standby_feedback off on it'
+                ELSE 'SELECT pg_catalog.pg_drop_replication_slot(' || pg_catalog.quote_literal(s.slot_name::text) || ')'
+           END
     FROM pg_catalog.pg_replication_slots s
+    LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid
     WHERE s.xmin IS NOT NULL
     UNION ALL
     SELECT 'standby', r.pid, NULL, coalesce(r.usename::text, ''), coalesce(r.application_name, ''), r.state, NULL,
