@@ -10,6 +10,7 @@ import io.ampora.dbguard.testing.StreamingReplica;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import javax.sql.DataSource;
@@ -127,6 +128,43 @@ class VacuumHealthLeftBehindSlotTest {
             awaitDeadTuples(pair, "= 0");
             assertThat(StreamingReplica.queryOne(pair.primary(), "SELECT xmin IS NOT NULL FROM pg_replication_slots"
                     + " WHERE slot_name = 'gone_standby'")).isEqualTo("t");
+        }
+    }
+
+    @Test
+    void onlySaysTheSlotOfAStreamingStandbyMayBeTheCauseAndPointsAtItsLongQuery() throws Exception {
+        try (StreamingReplica pair = StreamingReplica.start(PostgresServers.defaultMajor())) {
+            streamThroughSlotWithFeedback(pair);
+            createChurned(pair);
+            pair.awaitReplayed(Duration.ofSeconds(10));
+            try (Connection report = pair.standby().adminDataSource("postgres").getConnection()) {
+                report.setAutoCommit(false);
+                report.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                try (Statement st = report.createStatement()) {
+                    st.executeQuery("SELECT count(*) FROM churned").close(); // a snapshot the standby keeps
+                }
+                deleteAndVacuum(pair);
+
+                CheckResult result = Checks.run(primary(pair), new VacuumHealthCheck());
+
+                // a standby's feedback xmin moves with its queries: no time to compare with the vacuum, no claim
+                String slot = "replication slot 'gone_standby' (streamed by the standby " + StreamingReplica.STANDBY_NAME
+                        + " with hot_standby_feedback)";
+                assertThat(Checks.withDetail(result, "table", "public.churned")).singleElement().satisfies(f -> {
+                    assertThat(f.details()).containsEntry("heldBackBy", null).containsEntry("mayBeHeldBackBy", slot)
+                            .containsEntry("fix", "VACUUM (ANALYZE) public.churned;");
+                    assertThat(f.message()).contains("They may be held back by " + slot, "end it first: end the long"
+                            + " query on the standby " + StreamingReplica.STANDBY_NAME + " that streams through it, or"
+                            + " turn hot_standby_feedback off on it").doesNotContain("pg_drop_replication_slot");
+                });
+                report.rollback();
+            }
+            // the standby's query ended, its next feedback lets the same VACUUM remove the dead tuples
+            Checks.await("a VACUUM to remove the dead tuples", () -> {
+                pair.primary().adminExecute("VACUUM churned");
+                return "0".equals(StreamingReplica.queryOne(pair.primary(),
+                        "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'churned'"));
+            });
         }
     }
 
