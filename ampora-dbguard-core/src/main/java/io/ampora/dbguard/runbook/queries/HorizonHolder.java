@@ -1,10 +1,11 @@
 package io.ampora.dbguard.runbook.queries;
 
+import io.ampora.dbguard.check.GuardOptions;
 import io.ampora.dbguard.check.Sql;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,17 +32,19 @@ record HorizonHolder(String kind, int pid, String name, String user, String appl
 
     /**
      * @param c the connection
-     * @return the holders, oldest horizon first (at most five)
+     * @return the holders, oldest horizon first (at most five), the guard's own sessions left out
      * @throws SQLException when they cannot be read
      */
     static List<HorizonHolder> read(Connection c) throws SQLException {
         List<HorizonHolder> holders = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(Sql.load(VacuumHealthCheck.class, "vacuum-health-horizon"))) {
-            while (rs.next()) {
-                holders.add(new HorizonHolder(rs.getString("kind"), rs.getInt("pid"), rs.getString("name"),
-                        rs.getString("user_name"), rs.getString("application_name"), rs.getString("state"),
-                        rs.getObject("started", OffsetDateTime.class), rs.getLong("xid_age"), rs.getString("fix")));
+        try (PreparedStatement st = c.prepareStatement(Sql.load(VacuumHealthCheck.class, "vacuum-health-horizon"))) {
+            st.setString(1, GuardOptions.GUARD_APPLICATION_NAME);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    holders.add(new HorizonHolder(rs.getString("kind"), rs.getInt("pid"), rs.getString("name"),
+                            rs.getString("user_name"), rs.getString("application_name"), rs.getString("state"),
+                            rs.getObject("started", OffsetDateTime.class), rs.getLong("xid_age"), rs.getString("fix")));
+                }
             }
         }
         return holders;

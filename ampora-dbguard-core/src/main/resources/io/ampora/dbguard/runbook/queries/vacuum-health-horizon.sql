@@ -9,6 +9,7 @@
 -- standby's feedback xmin moves with its queries, so an active slot and a standby have no such time. A physical slot's catalog_xmin is not read: it holds back the
 -- system catalogs only.
 -- Read only when a table's dead tuples are over its autovacuum threshold.
+-- Parameter 1: the guard's own application_name, whose sessions (other checks of the same report) are left out.
 SELECT h.kind, h.pid, h.name, h.user_name, h.application_name, h.state, h.started, h.xid_age, h.fix
 FROM (
     SELECT 'session'                                                              AS kind,
@@ -23,6 +24,7 @@ FROM (
     FROM pg_catalog.pg_stat_activity a
     WHERE a.datname = pg_catalog.current_database()
       AND a.pid <> pg_catalog.pg_backend_pid()
+      AND a.application_name IS DISTINCT FROM ?
       AND (a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL)
       AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.usename IS NOT NULL))
     UNION ALL
@@ -32,7 +34,7 @@ FROM (
     FROM pg_catalog.pg_prepared_xacts p
     WHERE p.database = pg_catalog.current_database()
     UNION ALL
-    SELECT 'replication slot', r.pid, pg_catalog.quote_literal(s.slot_name::text), coalesce(r.usename::text, ''),
+    SELECT 'replication slot', s.active_pid, pg_catalog.quote_literal(s.slot_name::text), coalesce(r.usename::text, ''),
            coalesce(r.application_name, ''), CASE WHEN s.active THEN 'active' ELSE 'inactive' END,
            CASE WHEN NOT s.active THEN (pg_catalog.to_jsonb(s) ->> 'inactive_since')::timestamptz END,
            pg_catalog.age(s.xmin)::bigint,
