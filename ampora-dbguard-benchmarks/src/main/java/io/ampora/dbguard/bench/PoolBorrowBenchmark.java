@@ -10,6 +10,7 @@ import io.ampora.dbguard.internal.jdbc.DelegatingDataSource;
 import io.ampora.dbguard.internal.jdbc.LayeredConnection;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Borrow + close throughput on a stub driver that does nothing: plain HikariCP, HikariCP with its own
- * leakDetectionThreshold, the JDBC layer's connection alone ({@code layer-only}: no hook), and the GuardedPool
+ * leakDetectionThreshold, the JDBC layer's connection alone ({@code layer-only}: no hook), the same with the catch of
+ * HikariCP's timeout that a pool guard needs ({@code layer-catch}), and the GuardedPool
  * with default sampling, capturing every borrow, or no stacks.
  * Goal (issue 13): GuardedPool default ({@code guarded-sampled}) keeps at least 85 % of plain HikariCP's
  * throughput in every variant: pool 8 and 16, {@code autoCommit} true and false, a {@code void} method and one
@@ -73,6 +75,7 @@ public class PoolBorrowBenchmark {
             // tracking without any stack capture: separates the cost of the lease bookkeeping from sampling
             case "guarded-no-stacks" -> GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.MAX_VALUE).build());
             case "layer-only" -> new LayerOnly(hikari);
+            case "layer-catch" -> new LayerCatch(hikari);
             default -> pool.startsWith("guarded-sample-") // guarded-sample-N: the default guard sampling 1 borrow in N
                     ? GuardedPool.wrap(hikari, PoolGuardConfig.custom().sampleEvery(Integer.parseInt(pool.substring(15))).build())
                     : hikari;
@@ -93,6 +96,38 @@ public class PoolBorrowBenchmark {
      * The JDBC layer's connection over HikariCP's proxy with no hook at all: what any decorator costs, the
      * reference for what the guard's lease tracking adds ({@code docs/design/jdbc-layer.md}, "Session 8").
      */
+    /**
+     * {@link LayerOnly} plus the one thing every pool guard's borrow needs besides its bookkeeping: a catch that turns
+     * HikariCP's timeout into the guard's own exception. With HikariCP's borrow inlined, the catch alone takes the
+     * method's compiled code over C2's {@code InlineSmallCode} (2,752 bytes against {@code layer-only}'s 2,400): the
+     * borrow is then called, not inlined, and both connections are allocated ({@code docs/design/jdbc-layer.md},
+     * "Session 14").
+     */
+    static final class LayerCatch extends DelegatingDataSource {
+
+        private final HikariDataSource hikari;
+
+        LayerCatch(HikariDataSource hikari) {
+            super(hikari);
+            this.hikari = hikari;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection proxy;
+            try {
+                proxy = hikari.getConnection();
+            } catch (SQLTransientConnectionException e) {
+                throw exhausted(e);
+            }
+            return LayeredConnection.of(proxy, null);
+        }
+
+        private SQLException exhausted(SQLTransientConnectionException e) {
+            return new SQLTransientConnectionException("pool " + hikari.getPoolName() + " exhausted", e);
+        }
+    }
+
     static final class LayerOnly extends DelegatingDataSource {
 
         private final HikariDataSource hikari;
