@@ -147,10 +147,14 @@ public final class EmbeddedServer implements PostgresServer {
         } catch (IOException e) {
             // best effort at JVM exit
         }
-        try (var paths = Files.walk(dataDirectory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort at JVM exit
+        // the postmaster may still remove its own files (postmaster.pid) while the walk lists them: the walk then
+        // throws UncheckedIOException for a file that is gone; list again, a few times
+        for (int attempt = 0; attempt < 3 && Files.exists(dataDirectory); attempt++) {
+            try (var paths = Files.walk(dataDirectory)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // best effort at JVM exit
+            }
         }
     }
 }
