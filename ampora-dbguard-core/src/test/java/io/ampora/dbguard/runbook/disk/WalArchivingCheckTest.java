@@ -63,8 +63,11 @@ class WalArchivingCheckTest {
             db.execute("ALTER SYSTEM SET archive_command = 'cp %p " + archive + "/%f'");
             db.execute("SELECT pg_reload_conf()");
             String next = switchWal(db);
+            // the copy exists before the archiver reports it: wait for the statistics to name it too (the earlier,
+            // failed segment archived first already makes the last success newer than the last failure)
             Checks.await("the repaired archiver to archive " + next, () -> Files.exists(archive.resolve(next))
-                    && "f".equals(db.queryString("SELECT last_failed_time > last_archived_time FROM pg_stat_archiver")));
+                    && "t".equals(db.queryString("SELECT last_archived_wal >= '" + next + "' AND NOT"
+                    + " coalesce(last_failed_time > last_archived_time, false) FROM pg_stat_archiver")));
 
             CheckResult repaired = Checks.run(db.dataSource(), new WalArchivingCheck());
 
