@@ -151,8 +151,8 @@ public final class VacuumHealthCheck implements DatabaseCheck {
                         + (autovacuumOff ? " Autovacuum is disabled for some of them (autovacuum = off or the table's"
                                 + " autovacuum_enabled = false): turn it back on." : "")
                         + (holder != null ? "" : suspect != null ? " If the VACUUM leaves the dead tuples, "
-                                + suspect.describe() + " holds them: it holds vacuum's xmin horizon " + suspect.xidAge()
-                                + " transactions back. End it, " + suspect.fix() + suspect.caution() + ", and vacuum"
+                                + suspect.describe() + " holds them: it holds vacuum's xmin horizon " + transactions(suspect.xidAge())
+                                + " back. End it, " + suspect.fix() + suspect.caution() + ", and vacuum"
                                 + " again." : autovacuumOff ? "" : " Autovacuum is on but behind: look for long"
                                 + " transactions holding back the xmin (SELECT pid, age(backend_xmin) FROM"
                                 + " pg_stat_activity ORDER BY 2 DESC) and consider lowering the table's"
@@ -172,16 +172,16 @@ public final class VacuumHealthCheck implements DatabaseCheck {
             if (keeping != null) {
                 message.append(" Vacuum cannot remove them while ").append(keeping.describe()).append(" lasts: ")
                         .append(held.proof() == keeping ? "it has held back the xmin horizon since " + keeping.since()
-                                + " (" + keeping.xidAge() + " transactions ago), and the last vacuum ran after that, so"
+                                + " (" + transactions(keeping.xidAge()) + " ago), and the last vacuum ran after that, so"
                                 + " every row version deleted since stays until " + held.ends() + "."
-                                : "it holds the xmin horizon " + keeping.xidAge() + " transactions back, further than "
+                                : "it holds the xmin horizon " + transactions(keeping.xidAge()) + " back, further than "
                                 + held.proof().describe() + ", which has held it since " + held.proof().since()
                                 + ", before the last vacuum, so every row version deleted since stays until "
                                 + held.ends() + ".")
                         .append(held.caution());
             } else if (suspect != null) {
                 message.append(" They may be held back by ").append(suspect.describe()).append(", which holds the xmin"
-                                + " horizon ").append(suspect.xidAge()).append(" transactions back; nothing shows that it"
+                                + " horizon ").append(transactions(suspect.xidAge())).append(" back; nothing shows that it"
                                 + " held it when the table was last vacuumed. If a VACUUM leaves them, end it first: ")
                         .append(suspect.fix()).append(suspect.caution()).append('.');
             }
@@ -209,6 +209,11 @@ public final class VacuumHealthCheck implements DatabaseCheck {
                 .detail("mayBeHeldBackBy", suspect == null ? null : suspect.describe())
                 .detail("fix", fullFix)
                 .build();
+    }
+
+    /** @return "1 transaction" or "N transactions" */
+    private static String transactions(long count) {
+        return count + (count == 1 ? " transaction" : " transactions");
     }
 
     /**
@@ -253,8 +258,8 @@ public final class VacuumHealthCheck implements DatabaseCheck {
         String why() {
             HorizonHolder named = named();
             return named == proof ? "It has held back vacuum's xmin horizon since " + proof.since()
-                    : capitalized(named.describe()) + " holds vacuum's xmin horizon " + named.xidAge()
-                            + " transactions back, further than " + proof.describe() + ", which has held it since "
+                    : capitalized(named.describe()) + " holds vacuum's xmin horizon " + transactions(named.xidAge())
+                            + " back, further than " + proof.describe() + ", which has held it since "
                             + proof.since();
         }
 

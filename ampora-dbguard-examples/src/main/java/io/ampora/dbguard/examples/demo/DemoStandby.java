@@ -38,6 +38,7 @@ final class DemoStandby implements AutoCloseable {
     private final DemoEnvironment env;
     private final Path dataDirectory;
     private final EmbeddedPostgres standby;
+    private boolean stopped;
 
     private DemoStandby(DemoEnvironment env, Path dataDirectory, EmbeddedPostgres standby) {
         this.env = env;
@@ -145,13 +146,62 @@ final class DemoStandby implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /**
+     * Turns {@code hot_standby_feedback} on and waits until the primary's slot holds the xmin the standby reports:
+     * what a reporting standby does so that its long queries are not cancelled by vacuum on the primary.
+     *
+     * @param timeout how long to wait for the slot's xmin
+     * @throws SQLException when a statement fails
+     */
+    void sendFeedback(Duration timeout) throws SQLException {
+        try (Connection c = superuser(jdbcUrl()); Statement st = c.createStatement()) {
+            st.execute("ALTER SYSTEM SET hot_standby_feedback = on");
+            st.execute("SELECT pg_catalog.pg_reload_conf()");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!"t".equals(env.adminQuery("SELECT xmin IS NOT NULL FROM pg_catalog.pg_replication_slots"
+                + " WHERE slot_name = '" + SLOT + "'"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the demo standby's slot holds no xmin within " + timeout);
+            }
+            sleep(100);
+        }
+    }
+
+    /**
+     * Stops the standby for good but leaves its slot on the primary, as a decommissioned standby does whose slot
+     * nobody dropped; waits until the primary sees the slot inactive. {@link #close()} drops the slot.
+     *
+     * @param timeout how long to wait for the slot to turn inactive
+     * @throws SQLException when the primary cannot be read
+     */
+    void stopLeavingSlot(Duration timeout) throws SQLException {
+        stopServer();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!"false".equals(env.adminQuery("SELECT active::text FROM pg_catalog.pg_replication_slots"
+                + " WHERE slot_name = '" + SLOT + "'"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the demo standby's slot is still active " + timeout + " after its stop");
+            }
+            sleep(100);
+        }
+    }
+
+    private void stopServer() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         try {
             standby.close();
         } catch (IOException e) {
             // best effort
         }
+    }
+
+    @Override
+    public void close() {
+        stopServer();
         dropSlot(env);
         deleteQuietly(dataDirectory);
     }

@@ -5,6 +5,7 @@ import io.ampora.dbguard.examples.demo.ConnectionScenarios.Simple;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 
 /** Runbook sections 3 and 6: bloat left by mass deletes, and indexes or tables that cost without serving. */
@@ -50,6 +51,24 @@ final class HygieneScenarios {
                                 return env.guardAsApp().build().report();
                             } finally {
                                 psql.rollback();
+                                owner(env, "DROP TABLE order_audit");
+                            }
+                        }),
+                new Simple("left-behind-slot", RunbookSection.SLOW_QUERIES, "vacuum-health",
+                        "a reporting standby was shut down for good, its replication slot left on the primary: the slot"
+                                + " keeps the xmin the standby last reported, so the nightly purge's VACUUM removes none of"
+                                + " order_audit's deleted rows (and the slot keeps WAL too)", env -> {
+                            owner(env, "CREATE TABLE order_audit (id bigint PRIMARY KEY, note text);"
+                                    + " INSERT INTO order_audit SELECT i, 'status changed' FROM generate_series(1, 20000) AS i");
+                            env.admin("VACUUM (ANALYZE) order_audit");
+                            try (DemoStandby standby = DemoStandby.start(env)) {
+                                standby.sendFeedback(Duration.ofSeconds(15));
+                                standby.stopLeavingSlot(Duration.ofSeconds(15));
+                                owner(env, "DELETE FROM order_audit WHERE id % 5 IN (0, 1, 2)");
+                                env.admin("VACUUM order_audit");
+                                env.awaitTableStats("order_audit", "n_dead_tup", 12000);
+                                return env.guardAsApp().build().report();
+                            } finally {
                                 owner(env, "DROP TABLE order_audit");
                             }
                         }),
