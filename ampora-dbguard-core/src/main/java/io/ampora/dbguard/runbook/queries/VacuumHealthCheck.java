@@ -147,18 +147,29 @@ public final class VacuumHealthCheck implements DatabaseCheck {
                                 : suspect != null ? "; " + suspect.describe() + " may keep vacuum from removing their"
                                         + " dead tuples" : "")
                         + ".")
-                .remediation(start + String.join(" ", fixes)
-                        + (autovacuumOff ? " Autovacuum is disabled for some of them (autovacuum = off or the table's"
-                                + " autovacuum_enabled = false): turn it back on." : "")
-                        + (holder != null ? "" : suspect != null ? " If the VACUUM leaves the dead tuples, "
-                                + suspect.describe() + " holds them: it holds vacuum's xmin horizon " + transactions(suspect.xidAge())
-                                + " back. End it, " + suspect.fix() + suspect.caution() + ", and vacuum"
-                                + " again." : autovacuumOff ? "" : " Autovacuum is on but behind: look for long"
-                                + " transactions holding back the xmin (SELECT pid, age(backend_xmin) FROM"
-                                + " pg_stat_activity ORDER BY 2 DESC) and consider lowering the table's"
-                                + " autovacuum_vacuum_scale_factor."));
+                .remediation(start + String.join(" ", fixes) + afterTheFixes(autovacuumOff, holder, suspect));
         findings.forEach(result::finding);
         return result.build();
+    }
+
+    /**
+     * What the remediation says after the VACUUMs: autovacuum disabled, else what may hold the dead tuples (a
+     * suspect) or, with nothing named, that autovacuum is behind.
+     */
+    private static String afterTheFixes(boolean autovacuumOff, HorizonHolder holder, HorizonHolder suspect) {
+        String disabled = autovacuumOff ? " Autovacuum is disabled for some of them (autovacuum = off or the table's"
+                + " autovacuum_enabled = false): turn it back on." : "";
+        if (holder != null) {
+            return disabled;
+        }
+        if (suspect != null) {
+            return disabled + " If the VACUUM leaves the dead tuples, " + suspect.describe() + " holds them: it holds"
+                    + " vacuum's xmin horizon " + transactions(suspect.xidAge()) + " back. End it, " + suspect.fix()
+                    + suspect.caution() + ", and vacuum again.";
+        }
+        return autovacuumOff ? disabled : " Autovacuum is on but behind: look for long transactions holding back the"
+                + " xmin (SELECT pid, age(backend_xmin) FROM pg_stat_activity ORDER BY 2 DESC) and consider lowering"
+                + " the table's autovacuum_vacuum_scale_factor.";
     }
 
     private static Finding finding(Row row, Held held, String fix) {

@@ -47,15 +47,10 @@ class VacuumHealthCheckTest {
 
     @Test
     void namesTheOpenTransactionThatKeepsVacuumFromRemovingTheDeadTuples(TestDatabase db) throws Exception {
-        db.execute("CREATE TABLE churned (id int PRIMARY KEY, note text);"
-                + " INSERT INTO churned SELECT g, 'note ' || g FROM generate_series(1, 10000) g");
-        db.execute("VACUUM ANALYZE churned");
+        createVacuumedTable(db, "churned");
         try (LockScenario scenario = new LockScenario(db)) {
             int holder = scenario.hold("psql", "SELECT pg_catalog.txid_current()");
-            db.execute("DELETE FROM churned WHERE id <= 6000");
-            db.execute("VACUUM churned"); // removes nothing: the open transaction may still see those rows
-            Checks.await("the vacuum and its dead tuples in pg_stat_user_tables", () -> "t".equals(db.queryString(
-                    "SELECT n_dead_tup >= 6000 AND last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'churned'")));
+            deleteAndVacuum(db, "churned"); // the VACUUM removes nothing: the open transaction may still see those rows
 
             CheckResult result = Checks.run(db.dataSource(), new VacuumHealthCheck());
 
@@ -82,15 +77,10 @@ class VacuumHealthCheckTest {
     @Test
     void leavesTheGuardsOwnSessionsOutOfWhatHoldsTheHorizon(TestDatabase db) throws Exception {
         // another check of the same report, its snapshot taken before an autovacuum of the table
-        db.execute("CREATE TABLE audited (id int PRIMARY KEY, note text);"
-                + " INSERT INTO audited SELECT g, 'note ' || g FROM generate_series(1, 10000) g");
-        db.execute("VACUUM ANALYZE audited");
+        createVacuumedTable(db, "audited");
         try (LockScenario scenario = new LockScenario(db)) {
             scenario.hold(GuardOptions.GUARD_APPLICATION_NAME, "SELECT pg_catalog.txid_current()");
-            db.execute("DELETE FROM audited WHERE id <= 6000");
-            db.execute("VACUUM audited");
-            Checks.await("the vacuum and its dead tuples in pg_stat_user_tables", () -> "t".equals(db.queryString(
-                    "SELECT n_dead_tup >= 6000 AND last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'audited'")));
+            deleteAndVacuum(db, "audited");
 
             CheckResult result = Checks.run(db.dataSource(), new VacuumHealthCheck());
 
@@ -137,5 +127,21 @@ class VacuumHealthCheckTest {
             assertThat(result.status()).isEqualTo(CheckStatus.PASS);
             assertThat(result.findings()).isEmpty();
         }
+    }
+
+    /** A table of 10,000 rows, vacuumed and analyzed: nothing dead yet. */
+    private static void createVacuumedTable(TestDatabase db, String table) throws Exception {
+        db.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, note text);"
+                + " INSERT INTO " + table + " SELECT g, 'note ' || g FROM generate_series(1, 10000) g");
+        db.execute("VACUUM ANALYZE " + table);
+    }
+
+    /** Deletes 6,000 rows, vacuums, and waits until the statistics show the vacuum and the dead tuples it left. */
+    private static void deleteAndVacuum(TestDatabase db, String table) throws Exception {
+        db.execute("DELETE FROM " + table + " WHERE id <= 6000");
+        db.execute("VACUUM " + table);
+        Checks.await("the vacuum and its dead tuples in pg_stat_user_tables", () -> "t".equals(db.queryString(
+                "SELECT n_dead_tup >= 6000 AND last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = '"
+                        + table + "'")));
     }
 }

@@ -122,13 +122,8 @@ final class DemoStandby implements AutoCloseable {
     }
 
     private void awaitStreaming(Duration timeout) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!"streaming".equals(query("SELECT status FROM pg_catalog.pg_stat_wal_receiver"))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the demo standby does not stream from the primary within " + timeout);
-            }
-            sleep(100);
-        }
+        await(timeout, 100, "the demo standby does not stream from the primary",
+                () -> "streaming".equals(query("SELECT status FROM pg_catalog.pg_stat_wal_receiver")));
     }
 
     /** Waits until the standby has replayed what the primary wrote so far. */
@@ -137,13 +132,8 @@ final class DemoStandby implements AutoCloseable {
         try (Connection c = superuser(env.server().jdbcUrl()); Statement st = c.createStatement()) {
             target = single(st, "SELECT pg_catalog.pg_current_wal_insert_lsn()::text");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!"t".equals(query("SELECT pg_catalog.pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn"))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the demo standby did not replay up to " + target + " within " + timeout);
-            }
-            sleep(50);
-        }
+        await(timeout, 50, "the demo standby did not replay up to " + target,
+                () -> "t".equals(query("SELECT pg_catalog.pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")));
     }
 
     /**
@@ -158,14 +148,8 @@ final class DemoStandby implements AutoCloseable {
             st.execute("ALTER SYSTEM SET hot_standby_feedback = on");
             st.execute("SELECT pg_catalog.pg_reload_conf()");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!"t".equals(env.adminQuery("SELECT xmin IS NOT NULL FROM pg_catalog.pg_replication_slots"
-                + " WHERE slot_name = '" + SLOT + "'"))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the demo standby's slot holds no xmin within " + timeout);
-            }
-            sleep(100);
-        }
+        await(timeout, 100, "the demo standby's slot holds no xmin", () -> "t".equals(env.adminQuery(
+                "SELECT xmin IS NOT NULL FROM pg_catalog.pg_replication_slots WHERE slot_name = '" + SLOT + "'")));
     }
 
     /**
@@ -177,13 +161,26 @@ final class DemoStandby implements AutoCloseable {
      */
     void stopLeavingSlot(Duration timeout) throws SQLException {
         stopServer();
+        await(timeout, 100, "the demo standby's slot is still active after its stop", () -> "false".equals(
+                env.adminQuery("SELECT active::text FROM pg_catalog.pg_replication_slots WHERE slot_name = '" + SLOT
+                        + "'")));
+    }
+
+    /** A state the demo waits for, read with SQL. */
+    @FunctionalInterface
+    private interface Condition {
+        boolean holds() throws SQLException;
+    }
+
+    /** Polls a condition every {@code everyMillis} until it holds; fails with "{@code failure} within {timeout}". */
+    private static void await(Duration timeout, long everyMillis, String failure, Condition condition)
+            throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!"false".equals(env.adminQuery("SELECT active::text FROM pg_catalog.pg_replication_slots"
-                + " WHERE slot_name = '" + SLOT + "'"))) {
+        while (!condition.holds()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the demo standby's slot is still active " + timeout + " after its stop");
+                throw new IllegalStateException(failure + " within " + timeout);
             }
-            sleep(100);
+            sleep(everyMillis);
         }
     }
 
